@@ -1,0 +1,5 @@
+import sys
+
+from snigi.cli import main
+
+sys.exit(main())

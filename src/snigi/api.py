@@ -1,0 +1,35 @@
+"""The REST API at /api/v1/: one NinjaAPI, one router per app."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+
+from snigi.beneficiaries.api import router as persons_router
+from snigi.core.api import router as core_router
+from snigi.core.api_auth import SessionAuth, TokenAuth
+
+api = NinjaAPI(
+    title="SNIGI API",
+    version="1",
+    description=(
+        "API of SNIGI, the integrated information system of the basic medical coverage "
+        "(AMO, RAMED). Authenticate with a session (web login) or a bearer token "
+        "(`Authorization: Bearer snigi_…`, issued by `POST /api/v1/tokens`)."
+    ),
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api-v1",
+)
+api.add_router("/", core_router)
+api.add_router("/persons", persons_router)
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc) or "Accès refusé."}, status=403)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.messages}, status=422)

@@ -1,0 +1,186 @@
+"""Shared-kernel endpoints: the caller's account, reference data, calendar, identifiers, tokens."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from snigi.core import selectors, services
+from snigi.core.identifiers import IdentifierError, normalise_cnie
+
+router = Router()
+
+MAX_WORKING_DAYS = 3650
+
+
+class MeOut(Schema):
+    username: str
+    role: str
+    organisation: str | None
+    inpe: str
+    cnie: str
+
+
+class RegionOut(Schema):
+    code: str
+    name_fr: str
+    name_ar: str
+    population_2014: int | None
+
+
+class ProvinceOut(Schema):
+    code: str
+    region_code: str = Field(..., alias="region.code")
+    kind: str
+    name_fr: str
+    name_ar: str
+    population_2014: int | None
+
+
+class OrganisationOut(Schema):
+    code: str
+    kind: str
+    name_fr: str
+    name_ar: str
+    parent_code: str | None
+    legal_basis: str
+
+    @staticmethod
+    def resolve_parent_code(obj: object) -> str | None:
+        parent = getattr(obj, "parent", None)
+        return parent.code if parent else None
+
+
+class RegimeOut(Schema):
+    code: str
+    name_fr: str
+    name_ar: str
+    managing_organisation: str = Field(..., alias="managing_organisation.code")
+    legal_basis: str
+    valid_from: datetime.date
+    valid_to: datetime.date | None
+
+
+class HolidayOut(Schema):
+    date: datetime.date
+    code: str
+    kind: str
+    name_fr: str
+    name_ar: str
+    name_en: str
+    confirmed: bool
+
+
+class AddWorkingDaysOut(Schema):
+    start: datetime.date
+    days: int
+    result: datetime.date
+
+
+class BetweenOut(Schema):
+    start: datetime.date
+    end: datetime.date
+    working_days: int
+
+
+class CnieIn(Schema):
+    value: str = Field(..., max_length=64)
+
+
+class CnieOut(Schema):
+    valid: bool
+    normalised: str | None
+    message: str | None
+
+
+class TokenIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100)
+    valid_days: int = Field(90, ge=1, le=366)
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    token: str
+    expires_at: datetime.datetime | None
+
+
+@router.get("/me", response=MeOut, tags=["compte"])
+def me(request: HttpRequest) -> MeOut:
+    user = request.auth  # type: ignore[attr-defined]
+    return MeOut(
+        username=user.username,
+        role=user.role,
+        organisation=user.organisation.code if user.organisation else None,
+        inpe=user.inpe,
+        cnie=user.cnie,
+    )
+
+
+@router.post("/tokens", response={201: TokenOut}, tags=["compte"])
+def token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, TokenOut]:
+    token, raw = services.api_token_create(
+        actor=request.auth, name=payload.name, valid_days=payload.valid_days  # type: ignore[attr-defined]
+    )
+    return 201, TokenOut(id=token.pk, name=token.name, token=raw, expires_at=token.expires_at)
+
+
+@router.get("/reference/regions", response=list[RegionOut], auth=None, tags=["référentiels"])
+def regions(request: HttpRequest) -> object:
+    return selectors.region_list()
+
+
+@router.get("/reference/provinces", response=list[ProvinceOut], auth=None, tags=["référentiels"])
+def provinces(request: HttpRequest, region: str | None = None) -> object:
+    return selectors.province_list(region_code=region)
+
+
+@router.get(
+    "/reference/organisations", response=list[OrganisationOut], auth=None, tags=["référentiels"]
+)
+def organisations(request: HttpRequest, kind: str | None = None) -> object:
+    return selectors.organisation_list(kind=kind)
+
+
+@router.get("/reference/regimes", response=list[RegimeOut], auth=None, tags=["référentiels"])
+def regimes(request: HttpRequest, on: datetime.date | None = None) -> object:
+    return selectors.regime_list(on=on)
+
+
+@router.get("/reference/holidays", response=list[HolidayOut], auth=None, tags=["calendrier"])
+def holidays(request: HttpRequest, year: int | None = None) -> object:
+    return selectors.holiday_list(year=year)
+
+
+@router.get(
+    "/calendar/add-working-days", response=AddWorkingDaysOut, auth=None, tags=["calendrier"]
+)
+def add_working_days(
+    request: HttpRequest,
+    start: datetime.date,
+    days: int = Query(..., ge=-MAX_WORKING_DAYS, le=MAX_WORKING_DAYS),
+) -> AddWorkingDaysOut:
+    return AddWorkingDaysOut(
+        start=start, days=days, result=selectors.add_working_days(start, days)
+    )
+
+
+@router.get(
+    "/calendar/working-days-between", response=BetweenOut, auth=None, tags=["calendrier"]
+)
+def working_days_between(
+    request: HttpRequest, start: datetime.date, end: datetime.date
+) -> BetweenOut:
+    return BetweenOut(
+        start=start, end=end, working_days=selectors.working_days_between(start, end)
+    )
+
+
+@router.post("/identifiers/cnie", response=CnieOut, auth=None, tags=["identifiants"])
+def cnie_check(request: HttpRequest, payload: CnieIn) -> CnieOut:
+    try:
+        return CnieOut(valid=True, normalised=normalise_cnie(payload.value), message=None)
+    except IdentifierError as exc:
+        return CnieOut(valid=False, normalised=None, message=str(exc))

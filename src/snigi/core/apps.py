@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "snigi.core"
+    label = "core"
+    verbose_name = _("Noyau partagé")
+
+    def ready(self) -> None:
+        from snigi.core import audit
+
+        audit.register_models()

@@ -1,0 +1,85 @@
+"""Roles and what each may do. One role per account (least privilege).
+
+A capability is a named permission checked by views, APIs and selectors; scoping (which records a
+role sees) is applied by selectors through `snigi.core.scoping`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ANAM_MAIL_OFFICE = "anam_mail_office", _("ANAM – bureau d'ordre")
+    ANAM_LEGAL_DATA_ENTRY = "anam_legal_data_entry", _("ANAM – saisie, division juridique")
+    ANAM_LEGAL_HEAD = "anam_legal_head", _("ANAM – chef de la division juridique")
+    ANAM_LEGAL_OFFICER = "anam_legal_officer", _("ANAM – juriste")
+    ANAM_MEDICAL_OFFICER = "anam_medical_officer", _("ANAM – médecin conseil")
+    ANAM_INPE_OFFICER = "anam_inpe_officer", _("ANAM – gestionnaire INPE")
+    ANAM_RAMED_OPERATIONS = "anam_ramed_operations", _("ANAM – opérations RAMED")
+    ANAM_OBSERVATORY_ANALYST = "anam_observatory_analyst", _("ANAM – analyste de l'observatoire")
+    ANAM_DIRECTOR_GENERAL = "anam_director_general", _("ANAM – directeur général")
+    FUND_AGENT = "fund_agent", _("Agent d'organisme gestionnaire")
+    PROVIDER = "provider", _("Professionnel ou établissement de santé")
+    INSURED = "insured", _("Assuré")
+    AUDITOR = "auditor", _("Auditeur")
+    ADMINISTRATOR = "administrator", _("Administrateur")
+
+
+ANAM_ROLES = frozenset(
+    {
+        Role.ANAM_MAIL_OFFICE,
+        Role.ANAM_LEGAL_DATA_ENTRY,
+        Role.ANAM_LEGAL_HEAD,
+        Role.ANAM_LEGAL_OFFICER,
+        Role.ANAM_MEDICAL_OFFICER,
+        Role.ANAM_INPE_OFFICER,
+        Role.ANAM_RAMED_OPERATIONS,
+        Role.ANAM_OBSERVATORY_ANALYST,
+        Role.ANAM_DIRECTOR_GENERAL,
+    }
+)
+
+
+class Capability(StrEnum):
+    VIEW_REFERENCE_DATA = "view_reference_data"
+    MANAGE_REFERENCE_DATA = "manage_reference_data"
+    MANAGE_CALENDAR = "manage_calendar"
+    VIEW_PERSON = "view_person"
+    VIEW_AUDIT = "view_audit"
+    VIEW_ALL_ORGANISATIONS_DATA = "view_all_organisations_data"
+    MANAGE_USERS = "manage_users"
+
+
+_EVERYONE = {Capability.VIEW_REFERENCE_DATA}
+_ANAM_PERSON_READERS = {
+    Role.ANAM_RAMED_OPERATIONS,
+    Role.ANAM_MEDICAL_OFFICER,
+    Role.ANAM_LEGAL_OFFICER,
+    Role.ANAM_LEGAL_HEAD,
+    Role.ANAM_DIRECTOR_GENERAL,
+}
+
+CAPABILITIES: dict[str, frozenset[Capability]] = {}
+for _role in Role:
+    caps = set(_EVERYONE)
+    if _role in _ANAM_PERSON_READERS:
+        caps |= {Capability.VIEW_PERSON, Capability.VIEW_ALL_ORGANISATIONS_DATA}
+    if _role in {Role.FUND_AGENT, Role.INSURED}:
+        caps.add(Capability.VIEW_PERSON)
+    if _role == Role.AUDITOR:
+        caps |= {Capability.VIEW_AUDIT}
+    if _role == Role.ADMINISTRATOR:
+        caps |= {
+            Capability.MANAGE_REFERENCE_DATA,
+            Capability.MANAGE_CALENDAR,
+            Capability.MANAGE_USERS,
+        }
+    CAPABILITIES[_role.value] = frozenset(caps)
+
+
+def role_has(role: str, capability: Capability) -> bool:
+    return capability in CAPABILITIES.get(role, frozenset())

@@ -1,0 +1,98 @@
+"""Reads of the shared kernel. Reference data is public to every authenticated role."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from snigi.core import working_days
+from snigi.core.audit import LogEntry
+from snigi.core.models import (
+    ApiToken,
+    Organisation,
+    Province,
+    PublicHoliday,
+    Regime,
+    Region,
+    User,
+)
+from snigi.core.roles import Capability
+from snigi.core.scoping import require
+
+
+def region_list() -> QuerySet[Region]:
+    return Region.objects.all()
+
+
+def province_list(*, region_code: str | None = None) -> QuerySet[Province]:
+    provinces = Province.objects.select_related("region")
+    if region_code:
+        provinces = provinces.filter(region__code=region_code)
+    return provinces
+
+
+def organisation_list(*, kind: str | None = None) -> QuerySet[Organisation]:
+    organisations = Organisation.objects.select_related("parent")
+    if kind:
+        organisations = organisations.filter(kind=kind)
+    return organisations
+
+
+def regime_list(*, on: datetime.date | None = None) -> QuerySet[Regime]:
+    regimes = Regime.objects.select_related("managing_organisation")
+    if on is not None:
+        regimes = regimes.filter(valid_from__lte=on).exclude(valid_to__lt=on)
+    return regimes
+
+
+def holiday_list(*, year: int | None = None) -> QuerySet[PublicHoliday]:
+    holidays = PublicHoliday.objects.all()
+    if year is not None:
+        holidays = holidays.filter(date__year=year)
+    return holidays
+
+
+def holiday_dates() -> frozenset[datetime.date]:
+    return frozenset(PublicHoliday.objects.values_list("date", flat=True))
+
+
+def add_working_days(start: datetime.date, days: int) -> datetime.date:
+    return working_days.add_working_days(start, days, holiday_dates())
+
+
+def working_days_between(start: datetime.date, end: datetime.date) -> int:
+    return working_days.working_days_between(start, end, holiday_dates())
+
+
+def audit_entries_for_actor(
+    *, actor: User, action: int | None = None, model: str | None = None
+) -> QuerySet[LogEntry]:
+    """The audit trail (changes and accesses), for auditors only."""
+    require(actor, Capability.VIEW_AUDIT)
+    entries = LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp")
+    if action is not None:
+        entries = entries.filter(action=action)
+    if model:
+        entries = entries.filter(content_type__model=model.lower())
+    return entries
+
+
+def token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def api_token_user(raw: str) -> User | None:
+    """The active user owning a valid, unexpired, unrevoked token, or None."""
+    now = timezone.now()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=token_digest(raw), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None or (token.expires_at is not None and token.expires_at <= now):
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

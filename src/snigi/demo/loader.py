@@ -1,0 +1,202 @@
+"""Load the synthetic population into the database, in chunks, idempotently.
+
+Person ``i`` of a seed is always the same person (see ``generator``), stored with primary key
+``i + 1`` and ``demo_key = i``; a run that asks for more people than are loaded adds only the
+missing ones, a run that asks for fewer or as many adds nothing. Demo databases only: the
+explicit keys assume the person tables hold demo data alone.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from django.core.management.color import no_style
+from django.db import connection, transaction
+
+from snigi.beneficiaries.models import Household, Person
+from snigi.core.models import Commune, Organisation, Regime
+from snigi.demo.generator import CommuneTable, PeopleBatch, generate_people
+from snigi.demo.models import DemoDataset
+
+CHUNK = 20_000
+
+# Share of households by regime of the head (plausible orders of magnitude, not statistics).
+REGIME_SHARES: tuple[tuple[str, float], ...] = (
+    ("AMO_CNSS_SALARIES", 0.30),
+    ("AMO_CNOPS_PUBLIC", 0.09),
+    ("AMO_TNS", 0.12),
+    ("AMO_TADAMON", 0.30),
+    ("AMO_ACHAMIL", 0.02),
+    ("ART114", 0.03),
+)
+# Within CNOPS, the mutual that manages the file (shares of CNOPS households).
+CNOPS_MUTUAL_SHARES: tuple[tuple[str, float], ...] = (
+    ("MGPAP", 0.45),
+    ("MGEN", 0.30),
+    ("OMFAM", 0.08),
+    ("MODEP", 0.05),
+    ("MGPTT", 0.04),
+    ("MUSPAT", 0.03),
+    ("CNOPS", 0.05),
+)
+
+
+@dataclass(frozen=True)
+class CoveragePlan:
+    regime_ids: np.ndarray  # per option; -1 = not covered
+    organisation_ids: np.ndarray
+    thresholds: np.ndarray  # cumulative shares
+    cnops_index: int
+    mutual_ids: np.ndarray
+    mutual_thresholds: np.ndarray
+
+
+def commune_table() -> CommuneTable:
+    rows = list(Commune.objects.order_by("code").values_list("code", "province__code", "kind",
+                                                              "population_2014"))
+    if not rows:
+        raise RuntimeError("No commune is loaded: run `snigi migrate` first.")
+    return CommuneTable(
+        codes=[r[0] for r in rows],
+        province_codes=[r[1] for r in rows],
+        weights=[float(r[3] or 1000) for r in rows],
+        urban=[r[2] == Commune.Kind.URBAN for r in rows],
+    )
+
+
+def _coverage_plan() -> CoveragePlan:
+    regimes = {r.code: r for r in Regime.objects.select_related("managing_organisation")}
+    organisations = dict(Organisation.objects.values_list("code", "pk"))
+    options = [(code, share) for code, share in REGIME_SHARES if code in regimes]
+    regime_ids = np.array([regimes[c].pk for c, _ in options] + [-1], dtype=np.int64)
+    org_ids = np.array(
+        [regimes[c].managing_organisation_id for c, _ in options] + [-1], dtype=np.int64
+    )
+    thresholds = np.cumsum([s for _, s in options] + [1.0 - sum(s for _, s in options)])
+    codes = [c for c, _ in options]
+    mutuals = [(code, share) for code, share in CNOPS_MUTUAL_SHARES if code in organisations]
+    mutual_shares = np.array([s for _, s in mutuals] or [1.0])
+    return CoveragePlan(
+        regime_ids=regime_ids,
+        organisation_ids=org_ids,
+        thresholds=thresholds,
+        cnops_index=codes.index("AMO_CNOPS_PUBLIC") if "AMO_CNOPS_PUBLIC" in codes else -2,
+        mutual_ids=np.array([organisations[c] for c, _ in mutuals] or [-1], dtype=np.int64),
+        mutual_thresholds=np.cumsum(mutual_shares / mutual_shares.sum()),
+    )
+
+
+def _unit_hash(keys: np.ndarray, salt: int) -> np.ndarray:
+    """A deterministic uniform number in [0, 1) per key (splitmix64)."""
+    x = keys.astype(np.uint64) + np.uint64(salt) * np.uint64(0x9E3779B97F4A7C15)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    x = x ^ (x >> np.uint64(31))
+    return (x >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+
+def _coverage(batch: PeopleBatch, plan: CoveragePlan, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    households = np.asarray(batch.household_key, dtype=np.int64)
+    option = np.searchsorted(plan.thresholds, _unit_hash(households, seed), side="right")
+    option = np.minimum(option, len(plan.regime_ids) - 1)
+    regime = plan.regime_ids[option]
+    organisation = plan.organisation_ids[option].copy()
+    mutual = np.searchsorted(plan.mutual_thresholds, _unit_hash(households, seed + 1), "right")
+    mutual = np.minimum(mutual, len(plan.mutual_ids) - 1)
+    is_cnops = option == plan.cnops_index
+    organisation[is_cnops] = plan.mutual_ids[mutual[is_cnops]]
+    other = np.asarray(batch.role_in_household) == "other"
+    regime = np.where(other, -1, regime)
+    organisation = np.where(other, -1, organisation)
+    return regime, organisation
+
+
+def _rows(batch: PeopleBatch, plan: CoveragePlan, seed: int, communes: dict[str, int]
+          ) -> tuple[list[Household], list[Person]]:
+    regime, organisation = _coverage(batch, plan, seed)
+    keys = np.asarray(batch.demo_key, dtype=np.int64)
+    household_keys = np.asarray(batch.household_key, dtype=np.int64)
+    roles = np.asarray(batch.role_in_household)
+    # The head of each household is its first member; heads are the primary insured.
+    head_of: dict[int, int] = {}
+    for key, household, role in zip(keys.tolist(), household_keys.tolist(), roles.tolist(),
+                                    strict=True):
+        if role == "head":
+            head_of[household] = key
+    households: dict[int, Household] = {}
+    people = []
+    births = np.asarray(batch.birth_date).astype("datetime64[D]").astype(object)
+    for i, key in enumerate(keys.tolist()):
+        household = household_keys[i].item()
+        commune_id = communes[str(batch.commune_code[i])]
+        if household not in households:
+            households[household] = Household(
+                id=household + 1,
+                demo_key=household,
+                commune_id=commune_id,
+                address_line=str(batch.address_line[i]),
+            )
+        role = str(roles[i])
+        head = head_of.get(household)
+        covered = regime[i] >= 0
+        dependant = role in ("spouse", "child") and head is not None and head != key and covered
+        cnie = str(batch.cnie[i]) or None
+        people.append(
+            Person(
+                id=key + 1,
+                demo_key=key,
+                cnie=cnie,
+                first_name_lat=str(batch.first_name_lat[i]),
+                last_name_lat=str(batch.last_name_lat[i]),
+                first_name_ar=str(batch.first_name_ar[i]),
+                last_name_ar=str(batch.last_name_ar[i]),
+                sex=str(batch.sex[i]),
+                birth_date=births[i] if isinstance(births[i], datetime.date) else None,
+                household_id=household + 1,
+                household_role=role,
+                commune_id=commune_id,
+                address_line=str(batch.address_line[i]),
+                phone=str(batch.phone[i]),
+                primary_insured_id=head + 1 if dependant else None,
+                regime_id=int(regime[i]) if covered else None,
+                organisation_id=int(organisation[i]) if organisation[i] >= 0 else None,
+            )
+        )
+    return list(households.values()), people
+
+
+def load_people(*, people: int, seed: int, progress: Callable[[int, int], None] | None = None
+                ) -> tuple[int, int]:
+    """Ensure the first ``people`` persons of ``seed`` are loaded; returns (before, after)."""
+    dataset, _ = DemoDataset.objects.get_or_create(seed=seed)
+    before = dataset.people_loaded
+    if people <= before:
+        return before, before
+    table = commune_table()
+    communes = dict(Commune.objects.values_list("code", "pk"))
+    plan = _coverage_plan()
+    start = before
+    while start < people:
+        count = min(CHUNK, people - start)
+        batch = generate_people(start=start, count=count, seed=seed, communes=table)
+        households, persons = _rows(batch, plan, seed, communes)
+        with transaction.atomic():
+            Household.objects.bulk_create(households, ignore_conflicts=True, batch_size=2000)
+            Person.objects.bulk_create(persons, batch_size=2000)
+            start += count
+            DemoDataset.objects.filter(pk=dataset.pk).update(people_loaded=start)
+        if progress is not None:
+            progress(start, people)
+    _reset_sequences()
+    return before, start
+
+
+def _reset_sequences() -> None:
+    statements = connection.ops.sequence_reset_sql(no_style(), [Household, Person])
+    if statements:
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)

@@ -1,0 +1,64 @@
+"""``snigi demo``: migrate, load the reference data and a synthetic national dataset, create the
+demo accounts, and serve on http://127.0.0.1:8000. Idempotent: a second run reuses the data."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from snigi.core.catalogues import compile_catalogues
+from snigi.demo.accounts import DEMO_PASSWORD, ensure_demo_accounts
+from snigi.demo.loader import load_people
+
+DEFAULT_PEOPLE = 20_000
+DEFAULT_SEED = 2026
+
+
+class Command(BaseCommand):
+    help = "Prepare the demo (migrate, synthetic data, demo accounts) and serve it."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--people", type=int, default=DEFAULT_PEOPLE,
+                            help=f"synthetic people to load (default {DEFAULT_PEOPLE})")
+        parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-serve", action="store_true",
+                            help="prepare the data and exit without serving")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEMO_MODE:
+            raise CommandError("`snigi demo` runs only with SNIGI_ENV=demo (the default).")
+        people = options["people"]
+        if people < 0 or people > 50_000_000:
+            raise CommandError("--people must be between 0 and 50 000 000.")
+        if not 0 < options["port"] < 65536:
+            raise CommandError("--port must be between 1 and 65535.")
+        started = time.monotonic()
+        compile_catalogues(Path(settings.PACKAGE_DIR))
+        self.stdout.write("Migrating the database…")
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write(f"Loading {people:,} synthetic people (seed {options['seed']})…")
+
+        def progress(done: int, total: int) -> None:
+            self.stdout.write(f"  {done:,} / {total:,}")
+
+        before, after = load_people(people=people, seed=options["seed"], progress=progress)
+        if after == before:
+            self.stdout.write(f"  {after:,} people already loaded: reused.")
+        accounts = ensure_demo_accounts()
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo ready in {time.monotonic() - started:.1f} s. Accounts (password "
+            f"{DEMO_PASSWORD!r}):"))
+        for account, _created in accounts:
+            self.stdout.write(f"  {account.username:<22} {account.role.label}")
+        if options["no_serve"]:
+            return
+        from snigi.core.management.commands.serve import serve
+
+        serve(host=options["host"], port=options["port"], out=self)

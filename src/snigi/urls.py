@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from snigi.api import api
+from snigi.core import views as core_views
+
+urlpatterns = [
+    path("", include("snigi.core.urls")),
+    path("persons/", include("snigi.beneficiaries.urls")),
+    path("health", core_views.health, name="health"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

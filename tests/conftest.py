@@ -1,0 +1,77 @@
+"""Shared fixtures: named personas, one per role, built through the services."""
+
+from __future__ import annotations
+
+import pytest
+
+from snigi.core.models import Organisation, User
+from snigi.core.roles import Role
+from snigi.core.services import user_create
+
+PASSWORD = "Persona-password-2026"
+
+# username -> (role, organisation code)
+PERSONAS: dict[str, tuple[Role, str]] = {
+    "mounia": (Role.ANAM_MAIL_OFFICE, ""),
+    "hamza": (Role.ANAM_LEGAL_DATA_ENTRY, ""),
+    "rachida": (Role.ANAM_LEGAL_HEAD, ""),
+    "nadia": (Role.ANAM_LEGAL_OFFICER, ""),
+    "dr_tazi": (Role.ANAM_MEDICAL_OFFICER, ""),
+    "ilyas": (Role.ANAM_INPE_OFFICER, ""),
+    "samira": (Role.ANAM_RAMED_OPERATIONS, ""),
+    "othmane": (Role.ANAM_OBSERVATORY_ANALYST, ""),
+    "directeur": (Role.ANAM_DIRECTOR_GENERAL, ""),
+    "karim": (Role.FUND_AGENT, "CNSS"),
+    "salma": (Role.FUND_AGENT, "CNOPS"),
+    "meriem": (Role.FUND_AGENT, "MGPAP"),
+    "dr_amine": (Role.PROVIDER, ""),
+    "leila": (Role.AUDITOR, ""),
+    "omar": (Role.ADMINISTRATOR, ""),
+}
+
+
+def make_persona(username: str, *, cnie: str = "") -> User:
+    role, organisation_code = PERSONAS.get(username, (Role.INSURED, ""))
+    return user_create(
+        actor=None,
+        username=username,
+        password=PASSWORD,
+        role=role,
+        organisation=(
+            Organisation.objects.get(code=organisation_code) if organisation_code else None
+        ),
+        inpe="100000017" if role == Role.PROVIDER else "",
+        cnie=cnie,
+    )
+
+
+@pytest.fixture
+def persona(db):
+    """``persona("karim")`` returns that persona's account, created on first use."""
+
+    def get(username: str, *, cnie: str = "") -> User:
+        existing = User.objects.filter(username=username).first()
+        return existing or make_persona(username, cnie=cnie)
+
+    return get
+
+
+@pytest.fixture
+def demo_people(db):
+    """A small synthetic population loaded through the real demo loader."""
+    from snigi.demo.loader import load_people
+
+    load_people(people=600, seed=7)
+    from snigi.beneficiaries.models import Person
+
+    return Person.objects.all()
+
+
+@pytest.fixture
+def youssef(persona, demo_people):
+    """An insured person: a household head with dependants, from the demo population."""
+    head = demo_people.filter(
+        household_role="head", cnie__isnull=False, dependants__isnull=False
+    ).first()
+    assert head is not None, "the demo population should contain a head with dependants"
+    return persona("youssef", cnie=head.cnie)
