@@ -167,10 +167,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Login lockout (django-axes): 5 failures lock the username for 30 minutes.
+# Login lockout (django-axes): 5 failures lock that username from that address for 30 minutes.
 AXES_FAILURE_LIMIT = env_int("SNIGI_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 0.5
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/lockout.html"
 AXES_VERBOSE = False

@@ -7,8 +7,8 @@ that batch jobs load them once; the ``*_db`` helpers read them from the database
 Conventions (the ones used for legal delays):
 - ``add_working_days(start, n)`` is the n-th working day after ``start`` (``start`` itself is not
   counted); ``n = 0`` returns ``start``; a negative ``n`` counts backwards.
-- ``working_days_between(start, end)`` counts the working days in ``(start, end]``; it is
-  negative when ``end`` is before ``start``, and
+- ``working_days_between(start, end)`` counts the working days in ``(start, end]``; when
+  ``end`` is before ``start`` it is minus the count of ``[end, start)``, so that
   ``working_days_between(d, add_working_days(d, n)) == n`` for every ``d`` and ``n``.
 """
 
@@ -42,7 +42,7 @@ def working_days_between(
     start: datetime.date, end: datetime.date, holidays: Collection[datetime.date]
 ) -> int:
     if end < start:
-        return -working_days_between(end, start, holidays)
+        return -working_days_between(end - _ONE_DAY, start - _ONE_DAY, holidays)
     total_days = (end - start).days
     full_weeks, extra = divmod(total_days, 7)
     count = full_weeks * 5

@@ -91,7 +91,8 @@ def _coverage_plan() -> CoveragePlan:
 
 def _unit_hash(keys: np.ndarray, salt: int) -> np.ndarray:
     """A deterministic uniform number in [0, 1) per key (splitmix64)."""
-    x = keys.astype(np.uint64) + np.uint64(salt) * np.uint64(0x9E3779B97F4A7C15)
+    offset = np.uint64((salt * 0x9E3779B97F4A7C15) % 2**64)
+    x = keys.astype(np.uint64) + offset
     x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     x = x ^ (x >> np.uint64(31))
