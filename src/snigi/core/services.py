@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import secrets
 
+from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -18,6 +19,12 @@ from snigi.core.scoping import require
 from snigi.core.selectors import token_digest
 
 TOKEN_PREFIX_LENGTH = 8
+ADMINISTRATORS_GROUP = "Administrateurs SNIGI"
+# What the administrator role may do in the admin site: reference data and accounts, no person.
+ADMINISTRATOR_PERMISSIONS = {
+    "core": ["region", "province", "commune", "organisation", "regime", "publicholiday",
+             "user", "apitoken"],
+}
 
 
 @transaction.atomic
@@ -94,7 +101,22 @@ def user_create(
     with set_actor(actor):
         user.full_clean()
         user.save()
+    if role == Role.ADMINISTRATOR:
+        user.groups.add(administrators_group())
     return user
+
+
+def administrators_group() -> Group:
+    """The permission group of the administrator role, kept in step with
+    ``ADMINISTRATOR_PERMISSIONS``."""
+    group, _ = Group.objects.get_or_create(name=ADMINISTRATORS_GROUP)
+    for app_label, models in ADMINISTRATOR_PERMISSIONS.items():
+        group.permissions.add(
+            *Permission.objects.filter(
+                content_type__app_label=app_label, content_type__model__in=models
+            )
+        )
+    return group
 
 
 @transaction.atomic
