@@ -18,7 +18,8 @@ class CompileMessagesHook(BuildHookInterface):  # type: ignore[misc]
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         module_path = Path(self.root) / "src" / "snigi" / "core" / "catalogues.py"
         spec = importlib.util.spec_from_file_location("snigi_catalogues", module_path)
-        assert spec and spec.loader  # noqa: S101
+        if spec is None or spec.loader is None:
+            raise RuntimeError(f"cannot load {module_path}")
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         compiled = module.compile_catalogues(Path(self.root) / "src" / "snigi")

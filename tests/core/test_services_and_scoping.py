@@ -24,8 +24,9 @@ def test_least_privilege_capabilities():
     assert not role_has(Role.ADMINISTRATOR, Capability.VIEW_PERSON)
     assert not role_has(Role.PROVIDER, Capability.VIEW_PERSON)
     assert not role_has(Role.ANAM_MAIL_OFFICE, Capability.VIEW_PERSON)
-    assert all(Capability.VIEW_AUDIT not in caps for r, caps in CAPABILITIES.items()
-               if r != Role.AUDITOR)
+    assert all(
+        Capability.VIEW_AUDIT not in caps for r, caps in CAPABILITIES.items() if r != Role.AUDITOR
+    )
 
 
 def test_scopes_of_named_personas(persona):
@@ -45,24 +46,35 @@ def test_scopes_of_named_personas(persona):
 def test_user_create_enforces_scope_and_password_rules(persona):
     omar = persona("omar")
     with pytest.raises(ValidationError):
-        services.user_create(actor=omar, username="x1", password="Long-enough-pass-1",
-                             role=Role.FUND_AGENT)
+        services.user_create(
+            actor=omar, username="x1", password="Long-enough-pass-1", role=Role.FUND_AGENT
+        )
     with pytest.raises(ValidationError):
-        services.user_create(actor=omar, username="x2", password="Long-enough-pass-1",
-                             role=Role.FUND_AGENT,
-                             organisation=Organisation.objects.get(code="MSPS"))
+        services.user_create(
+            actor=omar,
+            username="x2",
+            password="Long-enough-pass-1",
+            role=Role.FUND_AGENT,
+            organisation=Organisation.objects.get(code="MSPS"),
+        )
     with pytest.raises(ValidationError):
-        services.user_create(actor=omar, username="x3", password="Long-enough-pass-1",
-                             role=Role.INSURED, cnie="12")
+        services.user_create(
+            actor=omar, username="x3", password="Long-enough-pass-1", role=Role.INSURED, cnie="12"
+        )
     with pytest.raises(ValidationError):
-        services.user_create(actor=omar, username="x4", password="123456789012",
-                             role=Role.AUDITOR)
+        services.user_create(actor=omar, username="x4", password="123456789012", role=Role.AUDITOR)
     with pytest.raises(PermissionDenied):
-        services.user_create(actor=persona("karim"), username="x5",
-                             password="Long-enough-pass-1", role=Role.AUDITOR)
+        services.user_create(
+            actor=persona("karim"), username="x5", password="Long-enough-pass-1", role=Role.AUDITOR
+        )
     assert not User.objects.filter(username__startswith="x").exists()
-    user = services.user_create(actor=omar, username="insured1", password="Long-enough-pass-1",
-                                role=Role.INSURED, cnie="be 12345")
+    user = services.user_create(
+        actor=omar,
+        username="insured1",
+        password="Long-enough-pass-1",
+        role=Role.INSURED,
+        cnie="be 12345",
+    )
     assert user.cnie == "BE12345"
     entry = LogEntry.objects.get_for_object(user).get(action=LogEntry.Action.CREATE)
     assert entry.actor == omar
@@ -80,9 +92,12 @@ def test_religious_holiday_reschedule_moves_both_days_and_is_audited(persona):
     first.refresh_from_db()
     second.refresh_from_db()
     assert second.date == first.date + dt.timedelta(days=1)
-    assert first.confirmed and second.confirmed
+    assert first.confirmed
+    assert second.confirmed
     entry = LogEntry.objects.get_for_object(first).filter(action=LogEntry.Action.UPDATE).first()
-    assert entry is not None and entry.actor == omar and "date" in entry.changes_dict
+    assert entry is not None
+    assert entry.actor == omar
+    assert "date" in entry.changes_dict
 
 
 def test_civil_holidays_cannot_be_rescheduled_and_only_admins_may(persona):
@@ -93,11 +108,13 @@ def test_civil_holidays_cannot_be_rescheduled_and_only_admins_may(persona):
         )
     eid = PublicHoliday.objects.get(code="eid_al_fitr", date__year=2027)
     with pytest.raises(PermissionDenied):
-        services.public_holiday_reschedule(actor=persona("nadia"), holiday_id=eid.pk,
-                                           new_date=eid.date)
+        services.public_holiday_reschedule(
+            actor=persona("nadia"), holiday_id=eid.pk, new_date=eid.date
+        )
     with pytest.raises(ValidationError):
-        services.public_holiday_reschedule(actor=persona("omar"), holiday_id=eid.pk,
-                                           new_date=eid.date + dt.timedelta(days=10))
+        services.public_holiday_reschedule(
+            actor=persona("omar"), holiday_id=eid.pk, new_date=eid.date + dt.timedelta(days=10)
+        )
 
 
 def test_audit_trail_is_for_auditors_only(persona):
@@ -109,7 +126,8 @@ def test_audit_trail_is_for_auditors_only(persona):
 def test_api_tokens_store_only_a_digest_and_can_be_revoked(persona):
     karim = persona("karim")
     token, raw = services.api_token_create(actor=karim, name="batch")
-    assert raw not in token.digest and len(token.digest) == 64
+    assert raw not in token.digest
+    assert len(token.digest) == 64
     assert selectors.api_token_user(raw) == karim
     assert selectors.api_token_user(raw + "x") is None
     with pytest.raises(PermissionDenied):

@@ -43,9 +43,7 @@ def home_context(user: User) -> dict[str, object]:
                 }
             )
     if user.role in ANAM_ROLES or user.role == Role.ADMINISTRATOR:
-        by_kind = dict(
-            Organisation.objects.values_list("kind").annotate(n=Count("pk")).order_by()
-        )
+        by_kind = dict(Organisation.objects.values_list("kind").annotate(n=Count("pk")).order_by())
         cards.append(
             {
                 "title": _("Organismes gestionnaires"),
@@ -63,13 +61,14 @@ def home_context(user: User) -> dict[str, object]:
                 "url": reverse("core:audit") + f"?action={LogEntry.Action.ACCESS}",
             }
         )
-    cards.append(
-        {
-            "title": _("Jours fériés à confirmer"),
-            "value": PublicHoliday.objects.filter(confirmed=False).count(),
-            "url": reverse("core:calendar"),
-        }
-    )
+    if role_has(user.role, Capability.MANAGE_CALENDAR):
+        cards.append(
+            {
+                "title": _("Jours fériés à confirmer"),
+                "value": PublicHoliday.objects.filter(confirmed=False).count(),
+                "url": reverse("core:calendar"),
+            }
+        )
     for card in cards:
         card["is_number"] = isinstance(card["value"], int)
     return {"cards": cards, "role_label": Role(user.role).label}

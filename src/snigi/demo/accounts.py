@@ -43,16 +43,15 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
 )
 
 
-def _insured_cnie() -> str:
-    """The CNIE of a household head who has dependants: the insured persona's own file."""
-    head = (
-        Person.objects.filter(household_role=Person.HouseholdRole.HEAD, cnie__isnull=False,
-                              dependants__isnull=False)
+def _insured_person() -> Person | None:
+    """A household head who has dependants: the insured persona's own file."""
+    return (
+        Person.objects.filter(
+            household_role=Person.HouseholdRole.HEAD, cnie__isnull=False, dependants__isnull=False
+        )
         .order_by("pk")
-        .values_list("cnie", flat=True)
         .first()
     )
-    return head or "AA000001"
 
 
 def ensure_demo_accounts() -> list[tuple[DemoAccount, bool]]:
@@ -65,6 +64,9 @@ def ensure_demo_accounts() -> list[tuple[DemoAccount, bool]]:
         if account.username in existing:
             result.append((account, False))
             continue
+        person = _insured_person() if account.role == Role.INSURED else None
+        if account.role == Role.INSURED and person is None:
+            continue  # no population loaded (--people 0): no insured account to attach
         user_create(
             actor=None,
             username=account.username,
@@ -76,7 +78,9 @@ def ensure_demo_accounts() -> list[tuple[DemoAccount, bool]]:
                 else None
             ),
             inpe=DEMO_PROVIDER_INPE if account.role == Role.PROVIDER else "",
-            cnie=_insured_cnie() if account.role == Role.INSURED else "",
+            cnie=person.cnie or "" if person else "",
+            first_name=person.first_name_lat.title() if person else "",
+            last_name=person.last_name_lat.title() if person else "",
         )
         result.append((account, True))
     return result
