@@ -18,7 +18,7 @@ from django.db import connection, transaction
 
 from snigi.beneficiaries.models import Household, Person
 from snigi.core.models import Commune, Organisation, Regime
-from snigi.demo.generator import CommuneTable, PeopleBatch, generate_people
+from snigi.demo.generator import BLOCK, CommuneTable, PeopleBatch, generate_people
 from snigi.demo.models import DemoDataset
 
 CHUNK = 20_000
@@ -55,8 +55,11 @@ class CoveragePlan:
 
 
 def commune_table() -> CommuneTable:
-    rows = list(Commune.objects.order_by("code").values_list("code", "province__code", "kind",
-                                                              "population_2014"))
+    rows = list(
+        Commune.objects.order_by("code").values_list(
+            "code", "province__code", "kind", "population_2014"
+        )
+    )
     if not rows:
         raise RuntimeError("No commune is loaded: run `snigi migrate` first.")
     return CommuneTable(
@@ -115,16 +118,18 @@ def _coverage(batch: PeopleBatch, plan: CoveragePlan, seed: int) -> tuple[np.nda
     return regime, organisation
 
 
-def _rows(batch: PeopleBatch, plan: CoveragePlan, seed: int, communes: dict[str, int]
-          ) -> tuple[list[Household], list[Person]]:
+def _rows(
+    batch: PeopleBatch, plan: CoveragePlan, seed: int, communes: dict[str, int]
+) -> tuple[list[Household], list[Person]]:
     regime, organisation = _coverage(batch, plan, seed)
     keys = np.asarray(batch.demo_key, dtype=np.int64)
     household_keys = np.asarray(batch.household_key, dtype=np.int64)
     roles = np.asarray(batch.role_in_household)
     # The head of each household is its first member; heads are the primary insured.
     head_of: dict[int, int] = {}
-    for key, household, role in zip(keys.tolist(), household_keys.tolist(), roles.tolist(),
-                                    strict=True):
+    for key, household, role in zip(
+        keys.tolist(), household_keys.tolist(), roles.tolist(), strict=True
+    ):
         if role == "head":
             head_of[household] = key
     households: dict[int, Household] = {}
@@ -169,9 +174,14 @@ def _rows(batch: PeopleBatch, plan: CoveragePlan, seed: int, communes: dict[str,
     return list(households.values()), people
 
 
-def load_people(*, people: int, seed: int, progress: Callable[[int, int], None] | None = None
-                ) -> tuple[int, int]:
-    """Ensure the first ``people`` persons of ``seed`` are loaded; returns (before, after)."""
+def load_people(
+    *, people: int, seed: int, progress: Callable[[int, int], None] | None = None
+) -> tuple[int, int]:
+    """Ensure the first ``people`` persons of ``seed`` are loaded; returns (before, after).
+
+    ``people`` is rounded up to a whole block of the generator (1 000 people) so that no
+    household is ever cut in two between runs."""
+    people = -(-people // BLOCK) * BLOCK
     dataset, _ = DemoDataset.objects.get_or_create(seed=seed)
     before = dataset.people_loaded
     if people <= before:

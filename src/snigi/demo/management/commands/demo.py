@@ -23,13 +23,18 @@ class Command(BaseCommand):
     help = "Prepare the demo (migrate, synthetic data, demo accounts) and serve it."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--people", type=int, default=DEFAULT_PEOPLE,
-                            help=f"synthetic people to load (default {DEFAULT_PEOPLE})")
+        parser.add_argument(
+            "--people",
+            type=int,
+            default=DEFAULT_PEOPLE,
+            help=f"synthetic people to load (default {DEFAULT_PEOPLE})",
+        )
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--no-serve", action="store_true",
-                            help="prepare the data and exit without serving")
+        parser.add_argument(
+            "--no-serve", action="store_true", help="prepare the data and exit without serving"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEMO_MODE:
@@ -52,9 +57,12 @@ class Command(BaseCommand):
         if after == before:
             self.stdout.write(f"  {after:,} people already loaded: reused.")
         accounts = ensure_demo_accounts()
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo ready in {time.monotonic() - started:.1f} s. Accounts (password "
-            f"{DEMO_PASSWORD!r}):"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo ready in {time.monotonic() - started:.1f} s. Accounts (password "
+                f"{DEMO_PASSWORD!r}):"
+            )
+        )
         for account, _created in accounts:
             self.stdout.write(f"  {account.username:<22} {account.role.label}")
         if options["no_serve"]:
