@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-import datetime
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -15,6 +15,7 @@ from snigi import __version__
 from snigi.core import home as role_home
 from snigi.core import selectors
 from snigi.core.audit import LogEntry
+from snigi.core.forms import WorkingDaysForm
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -35,53 +36,39 @@ def reference(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _parse_date(raw: str | None) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
-
-
 def calendar(request: HttpRequest) -> HttpResponse:
-    today = datetime.date.today()  # noqa: DTZ011 - a calendar date in the server's zone
+    today = timezone.localdate()
     try:
-        year = int(request.GET.get("year", today.year))
+        year = min(max(int(request.GET.get("year", today.year)), 2000), 2100)
     except ValueError:
         year = today.year
-    year = min(max(year, 2000), 2100)
     context: dict[str, object] = {
         "year": year,
         "holidays": selectors.holiday_list(year=year),
         "start": request.GET.get("start", ""),
         "days": request.GET.get("days", ""),
         "end": request.GET.get("end", ""),
+        "errors": [],
     }
-    start = _parse_date(request.GET.get("start"))
-    errors = []
     if "start" in request.GET:
-        if start is None:
-            errors.append("Date de départ invalide (format AAAA-MM-JJ).")
-        else:
-            days_raw = request.GET.get("days", "")
-            end = _parse_date(request.GET.get("end"))
-            if days_raw:
-                try:
-                    days = int(days_raw)
-                    if abs(days) > 3650:
-                        raise ValueError
-                    context["result_date"] = selectors.add_working_days(start, days)
-                except (ValueError, OverflowError):
-                    errors.append("Nombre de jours ouvrables invalide (entier entre -3650 et 3650).")
-            if request.GET.get("end"):
-                if end is None:
-                    errors.append("Date de fin invalide (format AAAA-MM-JJ).")
-                else:
-                    context["result_count"] = selectors.working_days_between(start, end)
-    context["errors"] = errors
-    template = "core/_calendar_result.html" if request.headers.get("HX-Request") else (
-        "core/calendar.html"
-    )
-    return render(request, template, context)
+        context.update(_working_days_results(WorkingDaysForm(request.GET)))
+    template = "core/_calendar_result.html" if request.headers.get("HX-Request") else None
+    return render(request, template or "core/calendar.html", context)
+
+
+def _working_days_results(form: WorkingDaysForm) -> dict[str, object]:
+    if not form.is_valid():
+        return {"errors": [e for errors in form.errors.values() for e in errors]}
+    start, days, end = (form.cleaned_data[k] for k in ("start", "days", "end"))
+    results: dict[str, object] = {"errors": []}
+    if days is not None:
+        try:
+            results["result_date"] = selectors.add_working_days(start, days)
+        except OverflowError:
+            results["errors"] = [_("La date résultante sort du calendrier.")]
+    if end is not None:
+        results["result_count"] = selectors.working_days_between(start, end)
+    return results
 
 
 @login_required
@@ -90,7 +77,8 @@ def audit(request: HttpRequest) -> HttpResponse:
     action_value = int(action) if action and action.isdigit() else None
     try:
         entries = selectors.audit_entries_for_actor(
-            actor=request.user, action=action_value  # type: ignore[arg-type]
+            actor=request.user,
+            action=action_value,  # type: ignore[arg-type]
         )
     except PermissionDenied:
         raise
@@ -116,7 +104,10 @@ def health(request: HttpRequest) -> JsonResponse:
         database = {"status": "error", "vendor": connection.vendor, "error": type(exc).__name__}
         status = 503
     return JsonResponse(
-        {"status": "ok" if status == 200 else "degraded", "version": __version__,
-         "database": database},
+        {
+            "status": "ok" if status == 200 else "degraded",
+            "version": __version__,
+            "database": database,
+        },
         status=status,
     )
