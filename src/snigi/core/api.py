@@ -6,6 +6,7 @@ import datetime
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
 
 from snigi.core import selectors, services
 from snigi.core.identifiers import IdentifierError, normalise_cnie
@@ -13,6 +14,8 @@ from snigi.core.identifiers import IdentifierError, normalise_cnie
 router = Router()
 
 MAX_WORKING_DAYS = 3650
+# PostgreSQL text cannot hold NUL: a string that reaches the database must not contain one.
+NO_NUL = r"^[^\x00]*$"
 
 
 class MeOut(Schema):
@@ -96,7 +99,7 @@ class CnieOut(Schema):
 
 
 class TokenIn(Schema):
-    name: str = Field(..., min_length=1, max_length=100)
+    name: str = Field(..., min_length=1, max_length=100, pattern=NO_NUL)
     valid_days: int = Field(90, ge=1, le=366)
 
 
@@ -122,7 +125,9 @@ def me(request: HttpRequest) -> MeOut:
 @router.post("/tokens", response={201: TokenOut}, tags=["compte"])
 def token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, TokenOut]:
     token, raw = services.api_token_create(
-        actor=request.auth, name=payload.name, valid_days=payload.valid_days  # type: ignore[attr-defined]
+        actor=request.auth,
+        name=payload.name,
+        valid_days=payload.valid_days,  # type: ignore[attr-defined]
     )
     return 201, TokenOut(id=token.pk, name=token.name, token=raw, expires_at=token.expires_at)
 
@@ -133,14 +138,18 @@ def regions(request: HttpRequest) -> object:
 
 
 @router.get("/reference/provinces", response=list[ProvinceOut], auth=None, tags=["référentiels"])
-def provinces(request: HttpRequest, region: str | None = None) -> object:
+def provinces(
+    request: HttpRequest, region: str | None = Query(None, max_length=2, pattern=NO_NUL)
+) -> object:
     return selectors.province_list(region_code=region)
 
 
 @router.get(
     "/reference/organisations", response=list[OrganisationOut], auth=None, tags=["référentiels"]
 )
-def organisations(request: HttpRequest, kind: str | None = None) -> object:
+def organisations(
+    request: HttpRequest, kind: str | None = Query(None, max_length=24, pattern=NO_NUL)
+) -> object:
     return selectors.organisation_list(kind=kind)
 
 
@@ -150,7 +159,7 @@ def regimes(request: HttpRequest, on: datetime.date | None = None) -> object:
 
 
 @router.get("/reference/holidays", response=list[HolidayOut], auth=None, tags=["calendrier"])
-def holidays(request: HttpRequest, year: int | None = None) -> object:
+def holidays(request: HttpRequest, year: int | None = Query(None, ge=1, le=9999)) -> object:
     return selectors.holiday_list(year=year)
 
 
@@ -162,20 +171,18 @@ def add_working_days(
     start: datetime.date,
     days: int = Query(..., ge=-MAX_WORKING_DAYS, le=MAX_WORKING_DAYS),
 ) -> AddWorkingDaysOut:
-    return AddWorkingDaysOut(
-        start=start, days=days, result=selectors.add_working_days(start, days)
-    )
+    try:
+        result = selectors.add_working_days(start, days)
+    except OverflowError as exc:
+        raise HttpError(422, "La date résultante sort du calendrier (an 1 à 9999).") from exc
+    return AddWorkingDaysOut(start=start, days=days, result=result)
 
 
-@router.get(
-    "/calendar/working-days-between", response=BetweenOut, auth=None, tags=["calendrier"]
-)
+@router.get("/calendar/working-days-between", response=BetweenOut, auth=None, tags=["calendrier"])
 def working_days_between(
     request: HttpRequest, start: datetime.date, end: datetime.date
 ) -> BetweenOut:
-    return BetweenOut(
-        start=start, end=end, working_days=selectors.working_days_between(start, end)
-    )
+    return BetweenOut(start=start, end=end, working_days=selectors.working_days_between(start, end))
 
 
 @router.post("/identifiers/cnie", response=CnieOut, auth=None, tags=["identifiants"])

@@ -32,3 +32,13 @@ class WorkingDaysForm(forms.Form):
         required=False,
         error_messages={"invalid": _("Date de fin invalide (format AAAA-MM-JJ).")},
     )
+
+
+class HolidayRescheduleForm(forms.Form):
+    date = forms.DateField(
+        label=_("Date annoncée"),
+        error_messages={
+            "required": _("Indiquez la date annoncée."),
+            "invalid": _("Date invalide (format AAAA-MM-JJ)."),
+        },
+    )

@@ -81,9 +81,7 @@ def normalise_fund_number(fund_code: str, value: str) -> str:
     """Return the canonical membership number for a fund, or raise IdentifierError."""
     if not isinstance(value, str):
         raise IdentifierError("Le numéro d'immatriculation doit être une chaîne de caractères.")
-    cleaned = _FUND_SEPARATORS.sub(
-        "", _ascii_digits(unicodedata.normalize("NFKC", value))
-    ).upper()
+    cleaned = _FUND_SEPARATORS.sub("", _ascii_digits(unicodedata.normalize("NFKC", value))).upper()
     rule = FUND_NUMBER_PATTERNS.get(fund_code.upper(), _GENERIC)
     if not cleaned:
         raise IdentifierError("Le numéro d'immatriculation est vide.")

@@ -101,9 +101,7 @@ def load_organisations(organisation_model: Any, regime_model: Any) -> None:
 def load_holidays(holiday_model: Any) -> None:
     """Add the shipped holidays that are not there yet; never overwrite an administrator's
     correction of a date (rows are matched on code and year)."""
-    existing = {
-        (code, day.year) for code, day in holiday_model.objects.values_list("code", "date")
-    }
+    existing = {(code, day.year) for code, day in holiday_model.objects.values_list("code", "date")}
     new = []
     for row in read_rows("holidays.csv"):
         day = datetime.date.fromisoformat(row["date"])

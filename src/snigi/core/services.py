@@ -22,8 +22,16 @@ TOKEN_PREFIX_LENGTH = 8
 ADMINISTRATORS_GROUP = "Administrateurs SNIGI"
 # What the administrator role may do in the admin site: reference data and accounts, no person.
 ADMINISTRATOR_PERMISSIONS = {
-    "core": ["region", "province", "commune", "organisation", "regime", "publicholiday",
-             "user", "apitoken"],
+    "core": [
+        "region",
+        "province",
+        "commune",
+        "organisation",
+        "regime",
+        "publicholiday",
+        "user",
+        "apitoken",
+    ],
 }
 
 
@@ -77,7 +85,9 @@ def user_create(
     if role not in Role.values:
         raise ValidationError(f"Rôle inconnu : {role}.")
     if role == Role.FUND_AGENT and (organisation is None or not organisation.manages_coverage):
-        raise ValidationError("Un agent d'organisme doit être rattaché à un organisme gestionnaire.")
+        raise ValidationError(
+            "Un agent d'organisme doit être rattaché à un organisme gestionnaire."
+        )
     if role == Role.PROVIDER and not (len(inpe) == 9 and inpe.isdigit()):
         raise ValidationError("Un compte prestataire doit porter un INPE de 9 chiffres.")
     if role == Role.INSURED:

@@ -14,5 +14,10 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("reference/", views.reference, name="reference"),
     path("calendar/", views.calendar, name="calendar"),
+    path(
+        "calendar/holidays/<int:holiday_id>/reschedule/",
+        views.holiday_reschedule,
+        name="holiday_reschedule",
+    ),
     path("audit/", views.audit, name="audit"),
 ]

@@ -1,21 +1,25 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from snigi import __version__
 from snigi.core import home as role_home
-from snigi.core import selectors
+from snigi.core import selectors, services
 from snigi.core.audit import LogEntry
-from snigi.core.forms import WorkingDaysForm
+from snigi.core.forms import HolidayRescheduleForm, WorkingDaysForm
+from snigi.core.models import PublicHoliday
+from snigi.core.roles import Capability, role_has
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -49,6 +53,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
         "days": request.GET.get("days", ""),
         "end": request.GET.get("end", ""),
         "errors": [],
+        "can_reschedule": role_has(getattr(request.user, "role", ""), Capability.MANAGE_CALENDAR),
     }
     if "start" in request.GET:
         context.update(_working_days_results(WorkingDaysForm(request.GET)))
@@ -69,6 +74,35 @@ def _working_days_results(form: WorkingDaysForm) -> dict[str, object]:
     if end is not None:
         results["result_count"] = selectors.working_days_between(start, end)
     return results
+
+
+@login_required
+@require_POST
+def holiday_reschedule(request: HttpRequest, holiday_id: int) -> HttpResponse:
+    """An administrator fixes a religious holiday after the moon sighting (its second day
+    follows)."""
+    form = HolidayRescheduleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    else:
+        try:
+            moved = services.public_holiday_reschedule(
+                actor=request.user,  # type: ignore[arg-type]
+                holiday_id=holiday_id,
+                new_date=form.cleaned_data["date"],
+            )
+        except PublicHoliday.DoesNotExist as exc:
+            raise Http404 from exc
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _("%(name)s : date confirmée au %(date)s.")
+                % {"name": moved[0].name_fr, "date": moved[0].date.isoformat()},
+            )
+    year = form.cleaned_data["date"].year if form.is_valid() else ""
+    return redirect(f"{reverse('core:calendar')}?year={year}")
 
 
 @login_required
