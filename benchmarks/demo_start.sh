@@ -3,7 +3,7 @@
 #   git clone, python3 -m venv, pip install -e . (no pip cache), snigi demo, first HTTP 200.
 # Usage: bash benchmarks/demo_start.sh [--people N] [--port P]
 set -euo pipefail
-PEOPLE=20000
+PEOPLE=50000
 PORT=8765
 while [ $# -gt 0 ]; do
   case "$1" in

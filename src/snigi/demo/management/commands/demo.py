@@ -15,7 +15,7 @@ from snigi.core.catalogues import compile_catalogues
 from snigi.demo.accounts import DEMO_PASSWORD, ensure_demo_accounts
 from snigi.demo.loader import load_people
 
-DEFAULT_PEOPLE = 20_000
+DEFAULT_PEOPLE = 50_000
 DEFAULT_SEED = 2026
 
 
