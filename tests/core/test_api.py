@@ -102,6 +102,19 @@ def test_mutuals_all_belong_to_cnops(client):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/reference/provinces", {"region": "0\x00"}),
+        ("/reference/organisations", {"kind": "mutual\x00"}),
+    ],
+)
+def test_nul_character_in_a_filter_is_a_client_error(client, path, params):
+    # PostgreSQL text cannot hold NUL: such a filter must be refused, not crash the query.
+    assert client.get(f"{API}{path}", params).status_code == 422
+
+
+@pytest.mark.django_db
 def test_regimes_in_force_on_a_date(client):
     response = client.get(f"{API}/reference/regimes", {"on": "2020-01-01"})
     assert response.status_code == 200
@@ -319,7 +332,10 @@ def test_token_flow_session_then_bearer(persona):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("payload", [{"name": ""}, {"name": "x", "valid_days": 0}, {}])
+@pytest.mark.parametrize(
+    "payload",
+    [{"name": ""}, {"name": "x", "valid_days": 0}, {"name": "a\x00b"}, {"name": "x" * 101}, {}],
+)
 def test_token_create_validates_its_input(persona, payload):
     client = Client()
     client.force_login(persona("samira"))

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
@@ -20,6 +22,18 @@ OPENAPI_PATH = "/api/v1/openapi.json"
 
 # Fetching the document touches no table, so it can be loaded at collection time.
 schema = schemathesis.openapi.from_wsgi(OPENAPI_PATH, get_wsgi_application())
+
+
+@pytest.fixture
+def _keep_test_connection():
+    """Called as a raw WSGI application, Django closes "old" database connections when a request
+    ends; inside the test transaction that would close the test's own connection (PostgreSQL).
+    Django's test Client disconnects the same handlers around each request."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -42,6 +56,7 @@ def test_the_document_covers_the_api():
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("_keep_test_connection")
 @schema.parametrize()
 @settings(
     max_examples=30,

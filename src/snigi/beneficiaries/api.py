@@ -6,6 +6,7 @@ import datetime
 
 from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema
+from ninja.conf import settings as ninja_settings
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -14,6 +15,14 @@ from snigi.beneficiaries.models import Person
 
 router = Router(tags=["personnes"])
 MAX_ID = 2**63 - 1
+
+
+class PersonPagination(LimitOffsetPagination):
+    """Bounded limit and offset: unbounded integers overflow the database's 64-bit LIMIT."""
+
+    class Input(Schema):
+        limit: int = Field(ninja_settings.PAGINATION_PER_PAGE, ge=1, le=500)
+        offset: int = Field(0, ge=0, le=10**12)
 
 
 class PersonOut(Schema):
@@ -47,18 +56,19 @@ class PersonDetailOut(PersonOut):
 
 
 @router.get("", response=list[PersonOut])
-@paginate(LimitOffsetPagination)
-def person_list(request: HttpRequest, q: str = Query("", max_length=100)) -> object:
+@paginate(PersonPagination)
+def person_list(
+    request: HttpRequest, q: str = Query("", max_length=100, pattern=r"^[^\x00]*$")
+) -> object:
     return selectors.person_list_for_actor(actor=request.auth, query=q)  # type: ignore[attr-defined]
 
 
 @router.get("/{person_id}", response=PersonDetailOut)
-def person_detail(
-    request: HttpRequest, person_id: int = Path(..., ge=1, le=MAX_ID)
-) -> Person:
+def person_detail(request: HttpRequest, person_id: int = Path(..., ge=1, le=MAX_ID)) -> Person:
     try:
         return selectors.person_get_for_actor(
-            actor=request.auth, person_id=person_id  # type: ignore[attr-defined]
+            actor=request.auth,
+            person_id=person_id,  # type: ignore[attr-defined]
         )
     except Person.DoesNotExist as exc:
         raise HttpError(404, "Dossier introuvable ou hors de votre périmètre.") from exc

@@ -64,9 +64,7 @@ class Person(TimeStamped):
         verbose_name = _("personne")
         indexes = [models.Index(fields=["last_name_lat", "first_name_lat"])]
         constraints = [
-            models.CheckConstraint(
-                condition=~Q(cnie=""), name="person_cnie_null_not_empty"
-            ),
+            models.CheckConstraint(condition=~Q(cnie=""), name="person_cnie_null_not_empty"),
             models.CheckConstraint(
                 condition=Q(primary_insured__isnull=True) | ~Q(primary_insured=models.F("id")),
                 name="person_not_own_dependant",
