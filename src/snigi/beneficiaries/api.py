@@ -12,6 +12,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from snigi.beneficiaries import selectors
 from snigi.beneficiaries.models import Person
+from snigi.core.scoping import request_actor
 
 router = Router(tags=["personnes"])
 MAX_ID = 2**63 - 1
@@ -60,15 +61,12 @@ class PersonDetailOut(PersonOut):
 def person_list(
     request: HttpRequest, q: str = Query("", max_length=100, pattern=r"^[^\x00]*$")
 ) -> object:
-    return selectors.person_list_for_actor(actor=request.auth, query=q)  # type: ignore[attr-defined]
+    return selectors.person_list_for_actor(actor=request_actor(request), query=q)
 
 
 @router.get("/{person_id}", response=PersonDetailOut)
 def person_detail(request: HttpRequest, person_id: int = Path(..., ge=1, le=MAX_ID)) -> Person:
     try:
-        return selectors.person_get_for_actor(
-            actor=request.auth,
-            person_id=person_id,  # type: ignore[attr-defined]
-        )
+        return selectors.person_get_for_actor(actor=request_actor(request), person_id=person_id)
     except Person.DoesNotExist as exc:
         raise HttpError(404, "Dossier introuvable ou hors de votre périmètre.") from exc

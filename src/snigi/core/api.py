@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from snigi.core import selectors, services
 from snigi.core.identifiers import IdentifierError, normalise_cnie
+from snigi.core.scoping import request_actor
 
 router = Router()
 
@@ -112,7 +113,7 @@ class TokenOut(Schema):
 
 @router.get("/me", response=MeOut, tags=["compte"])
 def me(request: HttpRequest) -> MeOut:
-    user = request.auth  # type: ignore[attr-defined]
+    user = request_actor(request)
     return MeOut(
         username=user.username,
         role=user.role,
@@ -123,13 +124,13 @@ def me(request: HttpRequest) -> MeOut:
 
 
 @router.post("/tokens", response={201: TokenOut}, tags=["compte"])
-def token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, TokenOut]:
+def token_create(request: HttpRequest, payload: TokenIn) -> Status[TokenOut]:
     token, raw = services.api_token_create(
-        actor=request.auth,
-        name=payload.name,
-        valid_days=payload.valid_days,  # type: ignore[attr-defined]
+        actor=request_actor(request), name=payload.name, valid_days=payload.valid_days
     )
-    return 201, TokenOut(id=token.pk, name=token.name, token=raw, expires_at=token.expires_at)
+    return Status(
+        201, TokenOut(id=token.pk, name=token.name, token=raw, expires_at=token.expires_at)
+    )
 
 
 @router.get("/reference/regions", response=list[RegionOut], auth=None, tags=["référentiels"])

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from snigi.core.models import Organisation, Province, PublicHoliday, Regime, Region, User
 from snigi.core.roles import ANAM_ROLES, Capability, Role, role_has
+from snigi.core.templatetags.snigi import person_name
 
 
 def public_stats() -> dict[str, int]:
@@ -38,7 +39,7 @@ def home_context(user: User) -> dict[str, object]:
             cards.append(
                 {
                     "title": _("Mon dossier"),
-                    "value": f"{own.first_name_lat} {own.last_name_lat}",
+                    "value": person_name(own),
                     "url": reverse("beneficiaries:detail", args=[own.pk]),
                 }
             )

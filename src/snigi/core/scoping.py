@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 
+from snigi.core.models import User
 from snigi.core.roles import ANAM_ROLES, Capability, Role, role_has
 
 
@@ -46,3 +47,12 @@ def require(actor: object, capability: Capability) -> None:
         raise PermissionDenied("Authentification requise.")
     if not role_has(actor.role, capability):  # type: ignore[attr-defined]
         raise PermissionDenied("Votre rôle ne permet pas cette action.")
+
+
+def request_actor(request: object) -> User:
+    """The account behind a request: the API's authenticated principal (``request.auth``), else
+    the session user. Views and APIs pass it to services and selectors as ``actor``."""
+    actor = getattr(request, "auth", None) or getattr(request, "user", None)
+    if not isinstance(actor, User):
+        raise PermissionDenied("Authentification requise.")
+    return actor

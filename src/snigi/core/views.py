@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -20,12 +20,13 @@ from snigi.core.audit import LogEntry
 from snigi.core.forms import HolidayRescheduleForm, WorkingDaysForm
 from snigi.core.models import PublicHoliday
 from snigi.core.roles import Capability, role_has
+from snigi.core.scoping import request_actor
 
 
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "core/landing.html", {"stats": role_home.public_stats()})
-    return render(request, "core/home.html", role_home.home_context(request.user))  # type: ignore[arg-type]
+    return render(request, "core/home.html", role_home.home_context(request_actor(request)))
 
 
 def reference(request: HttpRequest) -> HttpResponse:
@@ -87,7 +88,7 @@ def holiday_reschedule(request: HttpRequest, holiday_id: int) -> HttpResponse:
     else:
         try:
             moved = services.public_holiday_reschedule(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request_actor(request),
                 holiday_id=holiday_id,
                 new_date=form.cleaned_data["date"],
             )
@@ -107,15 +108,9 @@ def holiday_reschedule(request: HttpRequest, holiday_id: int) -> HttpResponse:
 
 @login_required
 def audit(request: HttpRequest) -> HttpResponse:
-    action = request.GET.get("action")
-    action_value = int(action) if action and action.isdigit() else None
-    try:
-        entries = selectors.audit_entries_for_actor(
-            actor=request.user,
-            action=action_value,  # type: ignore[arg-type]
-        )
-    except PermissionDenied:
-        raise
+    actions = {str(value): value for value, _label in LogEntry.Action.choices}
+    action_value = actions.get(request.GET.get("action", ""))
+    entries = selectors.audit_entries_for_actor(actor=request_actor(request), action=action_value)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(
         request,
