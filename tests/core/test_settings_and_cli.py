@@ -101,3 +101,24 @@ def test_demo_command_refuses_production(tmp_path):
     result = run_snigi("demo", "--no-serve", env=env, tmp_path=tmp_path)
     assert result.returncode != 0
     assert "SNIGI_ENV=demo" in result.stderr
+
+
+def test_health_reports_an_unreachable_database(tmp_path):
+    port = _free_port()
+    script = (
+        "import django, json; django.setup(); from django.test import Client; "
+        "r = Client().get('/health'); print(r.status_code, json.dumps(r.json()))"
+    )
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SNIGI_")}
+    base.update(
+        SNIGI_VAR_DIR=str(tmp_path / "var"),
+        SNIGI_DATABASE_URL=f"postgres://snigi@127.0.0.1:{port}/snigi",
+        DJANGO_SETTINGS_MODULE="snigi.settings",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=base, capture_output=True, text=True, timeout=60
+    )
+    status, _, body = result.stdout.strip().partition(" ")
+    assert status == "503", result.stderr
+    assert '"status": "error"' in body
+    assert '"vendor": "postgresql"' in body

@@ -62,6 +62,13 @@ def home_context(user: User) -> dict[str, object]:
                 "url": reverse("core:audit") + f"?action={LogEntry.Action.ACCESS}",
             }
         )
+        cards.append(
+            {
+                "title": _("Modifications journalisées"),
+                "value": LogEntry.objects.exclude(action=LogEntry.Action.ACCESS).count(),
+                "url": reverse("core:audit"),
+            }
+        )
     if role_has(user.role, Capability.MANAGE_CALENDAR):
         cards.append(
             {
