@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from snigi.core.models import Organisation, User
 from snigi.core.roles import Role
@@ -43,6 +44,15 @@ def make_persona(username: str, *, cnie: str = "") -> User:
         inpe="100000017" if role == Role.PROVIDER else "",
         cnie=cnie,
     )
+
+
+def login(username: str, language: str = "fr") -> Client:
+    """A test client signed in as ``username`` (password PASSWORD), in ``language``."""
+    client = Client()
+    client.post("/i18n/setlang/", {"language": language, "next": "/"})
+    response = client.post("/accounts/login/", {"username": username, "password": PASSWORD})
+    assert response.status_code == 302, f"{username} could not sign in"
+    return client
 
 
 @pytest.fixture

@@ -1,16 +1,8 @@
 import pytest
-from django.test import Client
 
-from tests.conftest import PASSWORD
+from tests.conftest import login
 
 pytestmark = pytest.mark.django_db
-
-
-def login(username: str) -> Client:
-    client = Client()
-    response = client.post("/accounts/login/", {"username": username, "password": PASSWORD})
-    assert response.status_code == 302, "login should redirect"
-    return client
 
 
 def test_administrator_manages_reference_data_in_the_admin(persona):

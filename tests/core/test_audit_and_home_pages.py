@@ -2,19 +2,9 @@ import pytest
 from django.test import Client
 
 from snigi.core.audit import LogEntry
-from tests.conftest import PASSWORD
+from tests.conftest import login
 
 pytestmark = pytest.mark.django_db
-
-
-def login(username: str, language: str = "fr") -> Client:
-    client = Client()
-    client.post("/i18n/setlang/", {"language": language, "next": "/"})
-    assert (
-        client.post("/accounts/login/", {"username": username, "password": PASSWORD}).status_code
-        == 302
-    )
-    return client
 
 
 def test_auditor_sees_who_viewed_which_file(persona, youssef, demo_people):

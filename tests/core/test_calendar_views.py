@@ -4,18 +4,9 @@ import pytest
 from django.test import Client
 
 from snigi.core.models import PublicHoliday
-from tests.conftest import PASSWORD
+from tests.conftest import login
 
 pytestmark = pytest.mark.django_db
-
-
-def login(username: str) -> Client:
-    client = Client()
-    assert (
-        client.post("/accounts/login/", {"username": username, "password": PASSWORD}).status_code
-        == 302
-    )
-    return client
 
 
 def test_administrator_confirms_a_religious_holiday_from_the_calendar(persona):
