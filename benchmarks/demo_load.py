@@ -3,7 +3,8 @@
     python benchmarks/demo_load.py --people 200000 [--database-url postgres://...]
 
 Prints one JSON line (people, seconds, people_per_second, peak_rss_mib, database) and a
-readable line. Uses a throwaway SQLite file unless --database-url is given.
+readable line. Uses a throwaway SQLite file unless --database-url is given; the demo tables of
+that database are emptied first.
 """
 
 from __future__ import annotations
@@ -15,6 +16,18 @@ import resource
 import sys
 import tempfile
 import time
+
+
+def _empty_demo_tables() -> None:
+    """A database given by --database-url may hold an earlier run: start from empty tables."""
+    from django.db import connection
+
+    from snigi.beneficiaries.models import Household, Person
+    from snigi.demo.models import DemoDataset
+
+    with connection.cursor() as cursor:
+        for model in (Person, Household, DemoDataset):
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608
 
 
 def main() -> int:
@@ -38,6 +51,7 @@ def main() -> int:
 
     started = time.perf_counter()
     call_command("migrate", interactive=False, verbosity=0)
+    _empty_demo_tables()
     migrated = time.perf_counter()
     load_people(people=args.people, seed=args.seed)
     loaded = time.perf_counter()

@@ -170,6 +170,14 @@ def _insert(model: type[Model], columns: tuple[str, ...], rows: list[tuple[objec
     if not rows:
         return
     quote = connection.ops.quote_name
+    if connection.vendor == "postgresql":  # COPY: the fastest bulk path of PostgreSQL
+        copy_sql = "COPY {} ({}) FROM STDIN".format(
+            quote(model._meta.db_table), ", ".join(quote(c) for c in columns)
+        )
+        with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
     sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from the model
         quote(model._meta.db_table),
         ", ".join(quote(c) for c in columns),
