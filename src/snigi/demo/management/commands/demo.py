@@ -3,6 +3,7 @@ demo accounts, and serve on http://127.0.0.1:8000. Idempotent: a second run reus
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -69,4 +70,16 @@ class Command(BaseCommand):
             return
         from snigi.core.management.commands.serve import serve
 
+        self._allow_host(options["host"])
         serve(host=options["host"], port=options["port"], out=self)
+
+    def _allow_host(self, host: str) -> None:
+        """Demo only: listening beyond loopback should also answer to the names it is reached by
+        (production lists them in SNIGI_ALLOWED_HOSTS)."""
+        if "SNIGI_ALLOWED_HOSTS" in os.environ or host in ("127.0.0.1", "localhost", "::1"):
+            return
+        if host in ("0.0.0.0", "::"):  # noqa: S104 - the user asked to listen everywhere
+            settings.ALLOWED_HOSTS.append("*")
+            self.stdout.write(self.style.WARNING("Demo served on every interface, any host name."))
+        else:
+            settings.ALLOWED_HOSTS.append(host)
