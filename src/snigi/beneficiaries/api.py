@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 from ninja import Field, Path, Query, Router, Schema
-from ninja.conf import settings as ninja_settings
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
 
 from snigi.beneficiaries import selectors
 from snigi.beneficiaries.models import Person
@@ -16,14 +15,6 @@ from snigi.core.scoping import request_actor
 
 router = Router(tags=["personnes"])
 MAX_ID = 2**63 - 1
-
-
-class PersonPagination(LimitOffsetPagination):
-    """Bounded limit and offset: unbounded integers overflow the database's 64-bit LIMIT."""
-
-    class Input(Schema):
-        limit: int = Field(ninja_settings.PAGINATION_PER_PAGE, ge=1, le=500)
-        offset: int = Field(0, ge=0, le=10**12)
 
 
 class PersonOut(Schema):
@@ -56,16 +47,33 @@ class PersonDetailOut(PersonOut):
     primary_insured_id: int | None
 
 
-@router.get("", response=list[PersonOut])
-@paginate(PersonPagination)
+class PersonPage(Schema):
+    items: list[PersonOut]
+    count: int
+
+
+@router.get("", response=PersonPage)
 def person_list(
-    request: HttpRequest, q: str = Query("", max_length=100, pattern=r"^[^\x00]*$")
-) -> object:
-    return selectors.person_list_for_actor(actor=request_actor(request), query=q)
+    request: HttpRequest,
+    response: HttpResponse,
+    q: str = Query("", max_length=100, pattern=r"^[^\x00]*$"),
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=10**12),
+) -> PersonPage:
+    """A page of the persons in the caller's scope; the persons shown are logged."""
+    actor = request_actor(request)
+    people = selectors.person_list_for_actor(actor=actor, query=q)
+    items = list(people[offset : offset + limit])
+    selectors.person_page_shown(actor=actor, people=items, query=q)
+    add_never_cache_headers(response)
+    return PersonPage(items=items, count=people.count())
 
 
 @router.get("/{person_id}", response=PersonDetailOut)
-def person_detail(request: HttpRequest, person_id: int = Path(..., ge=1, le=MAX_ID)) -> Person:
+def person_detail(
+    request: HttpRequest, response: HttpResponse, person_id: int = Path(..., ge=1, le=MAX_ID)
+) -> Person:
+    add_never_cache_headers(response)
     try:
         return selectors.person_get_for_actor(actor=request_actor(request), person_id=person_id)
     except Person.DoesNotExist as exc:

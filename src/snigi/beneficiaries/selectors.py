@@ -1,13 +1,16 @@
-"""Reads of persons, scoped to the actor: ANAM roles with the capability see everyone, a fund
+"""Reads of persons, scoped to the actor (each read of a file, and each list page shown, is
+written to the access log): ANAM roles with the capability see everyone, a fund
 agent the people of its organisation (and of the mutuals acting for it), an insured person
 their own file and their dependants; other roles see no person."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Q, QuerySet
 
 from snigi.beneficiaries.models import Person
-from snigi.core.audit import record_access
+from snigi.core.audit import record_access, record_list_access
 from snigi.core.models import User
 from snigi.core.roles import Capability
 from snigi.core.scoping import require, scope_for
@@ -25,7 +28,7 @@ def person_list_for_actor(*, actor: User, query: str = "") -> QuerySet[Person]:
         people = people.filter(Q(cnie=scope.cnie) | Q(primary_insured__cnie=scope.cnie))
     else:
         return people.none()
-    query = query.strip()
+    query = query.replace("\x00", "").strip()
     if query:
         upper = query.upper()
         people = people.filter(
@@ -49,3 +52,20 @@ def person_get_for_actor(*, actor: User, person_id: int) -> Person:
         raise Person.DoesNotExist("Dossier introuvable ou hors de votre périmètre.")
     record_access(person, actor=actor)
     return person
+
+
+def person_dependants_for_actor(*, actor: User, person: Person) -> QuerySet[Person]:
+    """The dependants of ``person`` that the actor may see."""
+    return person_list_for_actor(actor=actor).filter(primary_insured=person)
+
+
+def person_primary_insured_for_actor(*, actor: User, person: Person) -> Person | None:
+    """The primary insured of ``person`` if the actor may see them."""
+    if person.primary_insured_id is None:
+        return None
+    return person_list_for_actor(actor=actor).filter(pk=person.primary_insured_id).first()
+
+
+def person_page_shown(*, actor: User, people: Iterable[Person], query: str = "") -> None:
+    """Log that a list or search page showed these persons to the actor (law 09-08)."""
+    record_list_access(people, actor=actor, query=query)

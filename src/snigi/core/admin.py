@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
 
 from snigi.core.models import (
     ApiToken,
@@ -60,7 +61,15 @@ class RegimeAdmin(admin.ModelAdmin):
 
 @admin.register(PublicHoliday)
 class PublicHolidayAdmin(admin.ModelAdmin):
+    """Names and sources are editable here; dates move only through the calendar page's
+    moon-sighting form (``public_holiday_reschedule``), which keeps two-day holidays whole."""
+
     list_display = ("date", "name_fr", "kind", "confirmed", "source")
+    readonly_fields = ("date", "code", "kind", "confirmed")
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
     list_filter = ("kind", "confirmed")
     date_hierarchy = "date"
     search_fields = ("code", "name_fr")
@@ -68,16 +77,31 @@ class PublicHolidayAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ("username", "role", "organisation", "inpe", "cnie", "is_active")
+    """Accounts are created with ``snigi createuser`` (the ``user_create`` service checks the
+    role's scope). Here an administrator may deactivate an account, reset its password and
+    correct names; the role, its scope and the privilege flags are read-only, and nobody edits
+    their own account (no self-escalation)."""
+
+    list_display = ("username", "role", "organisation", "is_active", "last_login")
     list_filter = ("role", "is_active", "organisation")
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,  # type: ignore[misc]
-        ("SNIGI", {"fields": ("role", "organisation", "inpe", "cnie")}),
+        (None, {"fields": ("username", "password")}),
+        ("Identité", {"fields": ("first_name", "last_name", "email")}),
+        ("Rôle", {"fields": ("role", "organisation", "inpe", "is_active")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = (
-        *DjangoUserAdmin.add_fieldsets,
-        ("SNIGI", {"fields": ("role", "organisation", "inpe", "cnie")}),
-    )
+    readonly_fields = ("username", "role", "organisation", "inpe", "last_login", "date_joined")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        if obj is not None and obj.pk == request.user.pk:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return False
 
 
 @admin.register(ApiToken)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from snigi.core import selectors, services
+from snigi.core.api_auth import SessionAuth
 from snigi.core.identifiers import IdentifierError, normalise_cnie
+from snigi.core.models import ApiToken
 from snigi.core.scoping import request_actor
 
 router = Router()
@@ -123,14 +125,43 @@ def me(request: HttpRequest) -> MeOut:
     )
 
 
-@router.post("/tokens", response={201: TokenOut}, tags=["compte"])
+class TokenInfoOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime.datetime
+    expires_at: datetime.datetime | None
+    revoked_at: datetime.datetime | None
+    last_used_at: datetime.datetime | None
+
+
+@router.post("/tokens", response={201: TokenOut}, auth=SessionAuth(), tags=["compte"])
 def token_create(request: HttpRequest, payload: TokenIn) -> Status[TokenOut]:
+    """Issue a token for the signed-in account (web session only: a token cannot mint
+    tokens)."""
     token, raw = services.api_token_create(
         actor=request_actor(request), name=payload.name, valid_days=payload.valid_days
     )
     return Status(
         201, TokenOut(id=token.pk, name=token.name, token=raw, expires_at=token.expires_at)
     )
+
+
+@router.get("/tokens", response=list[TokenInfoOut], tags=["compte"])
+def token_list(request: HttpRequest) -> object:
+    """The caller's own tokens (never the secret, which is shown once at creation)."""
+    return selectors.api_token_list(actor=request_actor(request))
+
+
+@router.delete("/tokens/{token_id}", response={204: None}, tags=["compte"])
+def token_revoke(
+    request: HttpRequest, token_id: int = Path(..., ge=1, le=2**63 - 1)
+) -> Status[None]:
+    try:
+        services.api_token_revoke(actor=request_actor(request), token_id=token_id)
+    except ApiToken.DoesNotExist as exc:
+        raise HttpError(404, "Jeton introuvable.") from exc
+    return Status(204, None)
 
 
 @router.get("/reference/regions", response=list[RegionOut], auth=None, tags=["référentiels"])

@@ -1,21 +1,35 @@
 """Audit trail (law 09-08): every change to a domain record and every view of a person's file.
 
 Built on django-auditlog: registered models get a ``LogEntry`` per create/update/delete with the
-actor, the time and the fields before/after; ``record_access`` writes an ACCESS entry. Apps
-register their own models through ``register`` in their ``AppConfig.ready``.
+actor, the time, the client address and the fields before/after; ``record_access`` and
+``record_list_access`` write ACCESS entries. Apps register their models through ``register`` in
+their ``AppConfig.ready``. Services attribute their writes with ``acting_as(actor)``, which keeps
+the request's client address (set by auditlog's middleware) and restores the request context
+afterwards.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from auditlog.context import set_actor
+from auditlog.context import auditlog_value, set_actor
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from auditlog.signals import accessed
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 
-__all__ = ["LogEntry", "record_access", "register", "register_models", "set_actor"]
+__all__ = [
+    "LogEntry",
+    "acting_as",
+    "record_access",
+    "record_list_access",
+    "register",
+    "register_models",
+]
 
 
 def register(model: type[models.Model], **options: Any) -> None:
@@ -39,7 +53,60 @@ def register_models() -> None:
     register(core.ApiToken, exclude_fields=["digest", "last_used_at"])
 
 
+def _request_context() -> dict[str, Any] | None:
+    try:
+        return auditlog_value.get()  # type: ignore[no-any-return]
+    except LookupError:
+        return None
+
+
+@contextlib.contextmanager
+def acting_as(actor: Any) -> Iterator[None]:
+    """Attribute the audit entries written inside the block to ``actor`` (None: the system),
+    with the client address of the current request if there is one."""
+    outer = _request_context()
+    try:
+        with set_actor(
+            actor,
+            remote_addr=outer.get("remote_addr") if outer else None,
+            remote_port=outer.get("remote_port") if outer else None,
+        ):
+            yield
+    finally:
+        if outer is not None:
+            auditlog_value.set(outer)
+
+
 def record_access(instance: models.Model, *, actor: Any) -> None:
     """Log that ``actor`` viewed ``instance`` (a person's file)."""
-    with set_actor(actor):
+    with acting_as(actor):
         accessed.send(sender=instance.__class__, instance=instance)
+
+
+def record_list_access(instances: Iterable[models.Model], *, actor: Any, query: str = "") -> int:
+    """Log that ``actor`` was shown these records in a list or a search (one entry each,
+    written in one statement); returns how many were logged."""
+    rows = list(instances)
+    if not rows:
+        return 0
+    context = _request_context() or {}
+    now = timezone.now()
+    content_type = ContentType.objects.get_for_model(rows[0].__class__)
+    entries = [
+        LogEntry(
+            content_type=content_type,
+            object_pk=str(row.pk),
+            object_id=row.pk,
+            object_repr=str(row)[:200],
+            action=LogEntry.Action.ACCESS,
+            actor=actor,
+            actor_email=getattr(actor, "email", None) or None,
+            remote_addr=context.get("remote_addr"),
+            remote_port=context.get("remote_port"),
+            timestamp=now,
+            additional_data={"via": "list", "query": query[:100]},
+        )
+        for row in rows
+    ]
+    LogEntry.objects.bulk_create(entries)
+    return len(entries)

@@ -5,7 +5,9 @@ CNIE (Carte Nationale d'Identité Électronique) personal number
     (the issuing series, e.g. ``A``, ``BE``, ``JB``) followed by one to six digits, at most eight
     characters in all, e.g. ``BE123456``, ``A98765``. Normalisation removes white space
     (including non-breaking spaces) and hyphens, upper-cases the letters and turns Arabic-Indic
-    digits into ASCII digits. No check digit is published for the CNIE, so none is verified.
+    digits into ASCII digits; compatibility forms (full-width letters) are folded by NFKC, other
+    non-Latin letters are refused before upper-casing (``ß`` would become ``SS``). No check
+    digit is published for the CNIE, so none is verified.
 
 Fund numbers
     Each fund's membership number has its own pattern, kept in ``FUND_NUMBER_PATTERNS``;
@@ -43,7 +45,12 @@ def normalise_cnie(value: str) -> str:
     """Return the canonical CNIE number or raise IdentifierError with a clear message."""
     if not isinstance(value, str):
         raise IdentifierError("Le numéro CNIE doit être une chaîne de caractères.")
-    cleaned = _SEPARATORS.sub("", _ascii_digits(unicodedata.normalize("NFKC", value))).upper()
+    cleaned = _SEPARATORS.sub("", _ascii_digits(unicodedata.normalize("NFKC", value)))
+    if not cleaned.isascii():  # before upper-casing: "ß".upper() is "SS"
+        raise IdentifierError(
+            f"« {value} » n'est pas un numéro CNIE valide : lettres latines et chiffres seulement."
+        )
+    cleaned = cleaned.upper()
     if not cleaned:
         raise IdentifierError("Le numéro CNIE est vide.")
     if not CNIE_PATTERN.fullmatch(cleaned):
@@ -81,7 +88,9 @@ def normalise_fund_number(fund_code: str, value: str) -> str:
     """Return the canonical membership number for a fund, or raise IdentifierError."""
     if not isinstance(value, str):
         raise IdentifierError("Le numéro d'immatriculation doit être une chaîne de caractères.")
-    cleaned = _FUND_SEPARATORS.sub("", _ascii_digits(unicodedata.normalize("NFKC", value))).upper()
+    cleaned = _FUND_SEPARATORS.sub("", _ascii_digits(unicodedata.normalize("NFKC", value)))
+    if cleaned.isascii():  # non-ASCII letters stay as they are and fail the pattern
+        cleaned = cleaned.upper()
     rule = FUND_NUMBER_PATTERNS.get(fund_code.upper(), _GENERIC)
     if not cleaned:
         raise IdentifierError("Le numéro d'immatriculation est vide.")

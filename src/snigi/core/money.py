@@ -16,6 +16,7 @@ CENTIME = Decimal("0.01")
 NARROW_NBSP = "\u202f"
 MAX_DIGITS = 14
 DECIMAL_PLACES = 2
+MAX_AMOUNT = Decimal(10) ** (MAX_DIGITS - DECIMAL_PLACES)
 
 
 class MoneyError(ValueError):
@@ -31,14 +32,19 @@ def to_decimal(value: Decimal | int | str) -> Decimal:
     elif isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, str):
+        cleaned = value.strip().replace(" ", "").replace("\u202f", "").replace(",", ".")
         try:
-            result = Decimal(value.strip().replace(" ", "").replace(",", "."))
+            if "_" in cleaned:
+                raise InvalidOperation
+            result = Decimal(cleaned)
         except InvalidOperation as exc:
             raise MoneyError(f"« {value} » n'est pas un montant valide.") from exc
     else:
         raise MoneyError(f"Type de montant non pris en charge : {type(value).__name__}.")
     if not result.is_finite():
         raise MoneyError("Un montant doit être fini.")
+    if abs(result) >= MAX_AMOUNT:
+        raise MoneyError("Montant hors limites (moins de mille milliards de dirhams).")
     return result
 
 

@@ -84,6 +84,10 @@ def token_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def api_token_list(*, actor: User) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=actor)
+
+
 def api_token_user(raw: str) -> User | None:
     """The active user owning a valid, unexpired, unrevoked token, or None."""
     now = timezone.now()

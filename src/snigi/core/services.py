@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from snigi.core.audit import set_actor
+from snigi.core.audit import acting_as
 from snigi.core.identifiers import IdentifierError, normalise_cnie
 from snigi.core.models import ApiToken, Organisation, PublicHoliday, User
 from snigi.core.roles import Capability, Role
@@ -45,6 +45,8 @@ def public_holiday_reschedule(
     holiday = PublicHoliday.objects.select_for_update().get(pk=holiday_id)
     if holiday.kind != PublicHoliday.Kind.RELIGIOUS:
         raise ValidationError("Seules les fêtes religieuses se déplacent après l'observation.")
+    if holiday.code.endswith("_2"):
+        raise ValidationError("Déplacez le premier jour de la fête : le second le suit.")
     if abs((new_date - holiday.date).days) > 3:
         raise ValidationError("Une fête religieuse ne se déplace que de trois jours au plus.")
     shift = new_date - holiday.date
@@ -57,7 +59,7 @@ def public_holiday_reschedule(
                 date__lte=holiday.date + datetime.timedelta(days=3),
             )
         )
-    with set_actor(actor):
+    with acting_as(actor):
         for day in group:
             day.date += shift
             day.confirmed = confirmed
@@ -108,7 +110,7 @@ def user_create(
     )
     validate_password(password, user)
     user.set_password(password)
-    with set_actor(actor):
+    with acting_as(actor):
         user.full_clean()
         user.save()
     if role == Role.ADMINISTRATOR:
@@ -140,7 +142,7 @@ def api_token_create(
     expires_at = (
         timezone.now() + datetime.timedelta(days=valid_days) if valid_days is not None else None
     )
-    with set_actor(actor):
+    with acting_as(actor):
         token = ApiToken.objects.create(
             user=actor,
             name=name,
@@ -156,7 +158,9 @@ def api_token_revoke(*, actor: User, token_id: int) -> ApiToken:
     token = ApiToken.objects.select_for_update().get(pk=token_id)
     if token.user_id != actor.pk and actor.role != Role.ADMINISTRATOR:
         raise PermissionDenied("Ce jeton n'est pas le vôtre.")
-    with set_actor(actor):
+    if token.revoked_at is not None:
+        return token
+    with acting_as(actor):
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at", "updated_at"])
     return token

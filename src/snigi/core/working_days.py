@@ -42,7 +42,9 @@ def working_days_between(
     start: datetime.date, end: datetime.date, holidays: Collection[datetime.date]
 ) -> int:
     if end < start:
-        return -working_days_between(end - _ONE_DAY, start - _ONE_DAY, holidays)
+        # [end, start) = (end, start] less start plus end: no date arithmetic past the calendar.
+        forward = working_days_between(end, start, holidays)
+        return -(forward - is_working_day(start, holidays) + is_working_day(end, holidays))
     total_days = (end - start).days
     full_weeks, extra = divmod(total_days, 7)
     count = full_weeks * 5

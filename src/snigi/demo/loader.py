@@ -24,6 +24,11 @@ from snigi.demo.models import DemoDataset
 
 CHUNK = 20_000
 
+
+class DemoDataError(Exception):
+    """The demo data cannot be loaded as asked; the message says why and what to do."""
+
+
 # Share of households by regime of the head (plausible orders of magnitude, not statistics).
 REGIME_SHARES: tuple[tuple[str, float], ...] = (
     ("AMO_CNSS_SALARIES", 0.30),
@@ -196,6 +201,12 @@ def load_people(
     ``people`` is rounded up to a whole block of the generator (1 000 people) so that no
     household is ever cut in two between runs."""
     people = -(-people // BLOCK) * BLOCK
+    other = DemoDataset.objects.exclude(seed=seed).filter(people_loaded__gt=0).first()
+    if other is not None:
+        raise DemoDataError(
+            f"This database already holds the synthetic population of seed {other.seed}; "
+            f"use --seed {other.seed}, or a new database (SNIGI_VAR_DIR) for seed {seed}."
+        )
     dataset, _ = DemoDataset.objects.get_or_create(seed=seed)
     before = dataset.people_loaded
     if people <= before:

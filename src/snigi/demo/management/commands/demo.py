@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from snigi.core.catalogues import compile_catalogues
 from snigi.demo.accounts import DEMO_PASSWORD, ensure_demo_accounts
-from snigi.demo.loader import load_people
+from snigi.demo.loader import DemoDataError, load_people
 
 DEFAULT_PEOPLE = 50_000
 DEFAULT_SEED = 2026
@@ -54,7 +54,10 @@ class Command(BaseCommand):
         def progress(done: int, total: int) -> None:
             self.stdout.write(f"  {done:,} / {total:,}")
 
-        before, after = load_people(people=people, seed=options["seed"], progress=progress)
+        try:
+            before, after = load_people(people=people, seed=options["seed"], progress=progress)
+        except DemoDataError as exc:
+            raise CommandError(str(exc)) from exc
         if after == before:
             self.stdout.write(f"  {after:,} people already loaded: reused.")
         accounts = ensure_demo_accounts()
