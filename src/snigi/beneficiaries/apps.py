@@ -8,8 +8,11 @@ class BeneficiariesConfig(AppConfig):
     verbose_name = _("Bénéficiaires")
 
     def ready(self) -> None:
+        from snigi.beneficiaries.home import person_cards
         from snigi.beneficiaries.models import Household, Person
         from snigi.core.audit import register
+        from snigi.core.home import register_home_cards
 
+        register_home_cards(person_cards, order=10)
         register(Person)
         register(Household)

@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Noyau partagé")
 
     def ready(self) -> None:
-        from snigi.core import audit
+        from snigi.core import audit, home
 
         audit.register_models()
+        home.register_home_cards(home.core_cards, order=50)

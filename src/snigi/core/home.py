@@ -1,14 +1,42 @@
-"""What each role's home page shows: a few cards with counts in the actor's scope."""
+"""Each role's home page: cards contributed by the apps, each filtered to the actor's scope.
+
+An app registers a card provider in its ``AppConfig.ready`` with ``register_home_cards``; core
+never imports a domain app to build the page.
+"""
 
 from __future__ import annotations
 
-from django.db.models import Count
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from snigi.core.models import Organisation, Province, PublicHoliday, Regime, Region, User
+from snigi.core import selectors
+from snigi.core.models import Organisation, Province, Regime, Region, User
 from snigi.core.roles import ANAM_ROLES, Capability, Role, role_has
-from snigi.core.templatetags.snigi import person_name
+
+
+@dataclass(frozen=True)
+class HomeCard:
+    title: str
+    value: int | str
+    url: str
+
+    @property
+    def is_number(self) -> bool:
+        return isinstance(self.value, int)
+
+
+CardProvider = Callable[[User], Iterable[HomeCard]]
+_PROVIDERS: list[tuple[int, CardProvider]] = []
+
+
+def register_home_cards(provider: CardProvider, *, order: int = 50) -> None:
+    """Add a provider of cards; lower ``order`` comes first. Registering twice is harmless."""
+    if all(existing is not provider for _, existing in _PROVIDERS):
+        _PROVIDERS.append((order, provider))
+        _PROVIDERS.sort(key=lambda item: item[0])
 
 
 def public_stats() -> dict[str, int]:
@@ -21,62 +49,43 @@ def public_stats() -> dict[str, int]:
 
 
 def home_context(user: User) -> dict[str, object]:
-    from snigi.beneficiaries import selectors as people
+    cards = [card for _, provider in _PROVIDERS for card in provider(user)]
+    return {"cards": cards, "role_label": Role(user.role).label}
 
-    cards: list[dict[str, object]] = []
-    if role_has(user.role, Capability.VIEW_PERSON):
-        scoped = people.person_list_for_actor(actor=user)
-        cards.append(
-            {
-                "title": _("Personnes dans votre périmètre"),
-                "value": scoped.count(),
-                "url": reverse("beneficiaries:list"),
-            }
-        )
-    if user.role == Role.INSURED:
-        own = people.person_list_for_actor(actor=user).filter(cnie=user.cnie).first()
-        if own is not None:
-            cards.append(
-                {
-                    "title": _("Mon dossier"),
-                    "value": person_name(own),
-                    "url": reverse("beneficiaries:detail", args=[own.pk]),
-                }
-            )
+
+def core_cards(user: User) -> list[HomeCard]:
+    cards = []
     if user.role in ANAM_ROLES or user.role == Role.ADMINISTRATOR:
-        by_kind = dict(Organisation.objects.values_list("kind").annotate(n=Count("pk")).order_by())
         cards.append(
-            {
-                "title": _("Organismes gestionnaires"),
-                "value": sum(by_kind.get(k, 0) for k in ("fund", "mutual", "internal_fund")),
-                "url": reverse("core:reference"),
-            }
+            HomeCard(
+                _("Organismes gestionnaires"),
+                selectors.organisation_list().filter(kind__in=MANAGING_KINDS).count(),
+                reverse("core:reference"),
+            )
         )
     if role_has(user.role, Capability.VIEW_AUDIT):
-        from snigi.core.audit import LogEntry
-
-        cards.append(
-            {
-                "title": _("Consultations de dossiers journalisées"),
-                "value": LogEntry.objects.filter(action=LogEntry.Action.ACCESS).count(),
-                "url": reverse("core:audit") + f"?action={LogEntry.Action.ACCESS}",
-            }
-        )
-        cards.append(
-            {
-                "title": _("Modifications journalisées"),
-                "value": LogEntry.objects.exclude(action=LogEntry.Action.ACCESS).count(),
-                "url": reverse("core:audit"),
-            }
-        )
+        counts = selectors.audit_counts_for_actor(actor=user)
+        cards += [
+            HomeCard(
+                _("Consultations de dossiers journalisées"),
+                counts.accesses,
+                reverse("core:audit") + f"?action={counts.access_action}",
+            ),
+            HomeCard(_("Modifications journalisées"), counts.changes, reverse("core:audit")),
+        ]
     if role_has(user.role, Capability.MANAGE_CALENDAR):
         cards.append(
-            {
-                "title": _("Jours fériés à confirmer"),
-                "value": PublicHoliday.objects.filter(confirmed=False).count(),
-                "url": reverse("core:calendar"),
-            }
+            HomeCard(
+                _("Jours fériés à confirmer"),
+                selectors.holiday_list().filter(confirmed=False).count(),
+                reverse("core:calendar"),
+            )
         )
-    for card in cards:
-        card["is_number"] = isinstance(card["value"], int)
-    return {"cards": cards, "role_label": Role(user.role).label}
+    return cards
+
+
+MANAGING_KINDS = (
+    Organisation.Kind.FUND,
+    Organisation.Kind.MUTUAL,
+    Organisation.Kind.INTERNAL_FUND,
+)

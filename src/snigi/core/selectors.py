@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -78,6 +79,19 @@ def audit_entries_for_actor(
     if model:
         entries = entries.filter(content_type__model=model.lower())
     return entries
+
+
+@dataclass(frozen=True)
+class AuditCounts:
+    accesses: int
+    changes: int
+    access_action: int = LogEntry.Action.ACCESS
+
+
+def audit_counts_for_actor(*, actor: User) -> AuditCounts:
+    entries = audit_entries_for_actor(actor=actor).order_by()
+    accesses = entries.filter(action=LogEntry.Action.ACCESS).count()
+    return AuditCounts(accesses=accesses, changes=entries.count() - accesses)
 
 
 def token_digest(raw: str) -> str:
