@@ -163,3 +163,17 @@ def test_the_postgresql_stage_really_runs_on_postgresql():
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         assert int(cursor.fetchone()[0].split(".")[0]) >= 15
+
+
+@pytest.mark.django_db
+def test_a_new_password_revokes_the_api_tokens(persona):
+    from snigi.core.selectors import api_token_user
+
+    karim = persona("karim")
+    _, raw = services.api_token_create(actor=karim, name="batch")
+    karim.first_name = "Karim"
+    karim.save()
+    assert api_token_user(raw) == karim  # other changes keep the token
+    karim.set_password("Another-long-pass-2")
+    karim.save()
+    assert api_token_user(raw) is None

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from snigi.core.roles import Role
@@ -203,6 +205,15 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """A new password revokes the account's API tokens (a stolen token dies with it)."""
+        password_changed = self._password is not None and not self._state.adding
+        super().save(*args, **kwargs)
+        if password_changed:
+            ApiToken.objects.filter(user=self, revoked_at__isnull=True).update(
+                revoked_at=timezone.now()
+            )
 
 
 class ApiToken(TimeStamped):
