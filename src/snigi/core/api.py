@@ -10,13 +10,13 @@ from ninja.errors import HttpError
 
 from snigi.core import selectors, services
 from snigi.core.api_auth import SessionAuth
+from snigi.core.forms import MAX_WORKING_DAYS
 from snigi.core.identifiers import IdentifierError, normalise_cnie
 from snigi.core.models import ApiToken
 from snigi.core.scoping import request_actor
 
 router = Router()
 
-MAX_WORKING_DAYS = 3650
 # PostgreSQL text cannot hold NUL: a string that reaches the database must not contain one.
 NO_NUL = r"^[^\x00]*$"
 
