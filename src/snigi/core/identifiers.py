@@ -10,7 +10,8 @@ CNIE (Carte Nationale d'Identité Électronique) personal number
     digit is published for the CNIE, so none is verified.
 
 Fund numbers
-    Each fund's membership number has its own pattern, kept in ``FUND_NUMBER_PATTERNS``;
+    Each fund's membership number has its own pattern, kept as data with its source and
+    certainty in ``data/fund_number_patterns.csv``;
     normalisation removes white space, hyphens, dots and slashes. CNSS: 9 digits (likely). The
     other funds' formats are not published: an alphanumeric number of 4 to 20 characters
     (unsure, to confirm with each fund).
@@ -18,9 +19,11 @@ Fund numbers
 
 from __future__ import annotations
 
+import csv
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 CNIE_PATTERN = re.compile(r"^[A-Z]{1,2}[0-9]{1,6}$")
 _SEPARATORS = re.compile(r"[\s\-]+", re.UNICODE)
@@ -74,14 +77,23 @@ class FundNumberPattern:
     pattern: re.Pattern[str]
     description: str
     certainty: str
+    source: str
 
 
-_GENERIC = FundNumberPattern(
-    re.compile(r"^[A-Z0-9]{4,20}$"), "4 à 20 lettres ou chiffres", "unsure"
-)
-FUND_NUMBER_PATTERNS: dict[str, FundNumberPattern] = {
-    "CNSS": FundNumberPattern(re.compile(r"^[0-9]{9}$"), "9 chiffres", "likely"),
-}
+def _load_fund_number_patterns() -> dict[str, FundNumberPattern]:
+    """The patterns are data (``data/fund_number_patterns.csv``, ``*`` for the other funds)."""
+    path = Path(__file__).resolve().parent / "data" / "fund_number_patterns.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {
+            row["fund_code"]: FundNumberPattern(
+                re.compile(row["pattern"]), row["description"], row["certainty"], row["source"]
+            )
+            for row in csv.DictReader(handle)
+        }
+
+
+FUND_NUMBER_PATTERNS = _load_fund_number_patterns()
+_GENERIC = FUND_NUMBER_PATTERNS["*"]
 
 
 def normalise_fund_number(fund_code: str, value: str) -> str:
