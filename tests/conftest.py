@@ -41,7 +41,7 @@ def make_persona(username: str, *, cnie: str = "") -> User:
         organisation=(
             Organisation.objects.get(code=organisation_code) if organisation_code else None
         ),
-        inpe="100000017" if role == Role.PROVIDER else "",
+        inpe="100000011" if role == Role.PROVIDER else "",
         cnie=cnie,
     )
 

@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from snigi.beneficiaries.api import router as persons_router
 from snigi.core.api import router as core_router
 from snigi.core.api_auth import SessionAuth, TokenAuth
+from snigi.providers.api import router as providers_router
 
 api = NinjaAPI(
     title="SNIGI API",
@@ -23,6 +24,7 @@ api = NinjaAPI(
 )
 api.add_router("/", core_router)
 api.add_router("/persons", persons_router)
+api.add_router("/", providers_router)
 
 
 @api.exception_handler(PermissionDenied)

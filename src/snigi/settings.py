@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "auditlog",
     "snigi.core",
     "snigi.beneficiaries",
+    "snigi.providers",
     "snigi.demo",
 ]
 

@@ -54,4 +54,4 @@ def test_each_role_gets_its_own_home(persona):
     assert "Personnes dans votre périmètre" in seen["karim"]
     assert "Personnes dans votre périmètre" not in seen["dr_amine"]
     assert "Jours fériés à confirmer" in seen["omar"]
-    assert "INPE 100000017" in seen["dr_amine"]
+    assert "INPE 100000011" in seen["dr_amine"]

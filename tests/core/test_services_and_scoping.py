@@ -40,7 +40,7 @@ def test_scopes_of_named_personas(persona):
     assert scope_for(persona("meriem")).organisation_ids == {
         Organisation.objects.get(code="MGPAP").pk
     }
-    assert scope_for(persona("dr_amine")).inpe == "100000017"
+    assert scope_for(persona("dr_amine")).inpe == "100000011"
 
 
 def test_user_create_enforces_scope_and_password_rules(persona):

@@ -52,6 +52,8 @@ class Capability(StrEnum):
     VIEW_AUDIT = "view_audit"
     VIEW_ALL_ORGANISATIONS_DATA = "view_all_organisations_data"
     MANAGE_USERS = "manage_users"
+    MANAGE_PROVIDERS = "manage_providers"
+    SUSPEND_PROVIDERS = "suspend_providers"
 
 
 _EVERYONE = {Capability.VIEW_REFERENCE_DATA}
@@ -70,6 +72,10 @@ for _role in Role:
         caps |= {Capability.VIEW_PERSON, Capability.VIEW_ALL_ORGANISATIONS_DATA}
     if _role in {Role.FUND_AGENT, Role.INSURED}:
         caps.add(Capability.VIEW_PERSON)
+    if _role == Role.ANAM_INPE_OFFICER:
+        caps.add(Capability.MANAGE_PROVIDERS)
+    if _role in {Role.ANAM_LEGAL_HEAD, Role.ANAM_DIRECTOR_GENERAL}:
+        caps.add(Capability.SUSPEND_PROVIDERS)
     if _role == Role.AUDITOR:
         caps |= {Capability.VIEW_AUDIT}
     if _role == Role.ADMINISTRATOR:

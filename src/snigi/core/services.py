@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from snigi.core.audit import acting_as
 from snigi.core.identifiers import IdentifierError, normalise_cnie
+from snigi.core.inpe import InpeError, normalise_inpe
 from snigi.core.models import ApiToken, Organisation, PublicHoliday, User
 from snigi.core.roles import Capability, Role
 from snigi.core.scoping import require
@@ -90,8 +91,11 @@ def user_create(
         raise ValidationError(
             "Un agent d'organisme doit être rattaché à un organisme gestionnaire."
         )
-    if role == Role.PROVIDER and not (len(inpe) == 9 and inpe.isdigit()):
-        raise ValidationError("Un compte prestataire doit porter un INPE de 9 chiffres.")
+    if role == Role.PROVIDER:
+        try:
+            inpe = normalise_inpe(inpe)
+        except InpeError as exc:
+            raise ValidationError(f"Un compte prestataire doit porter son INPE : {exc}") from exc
     if role == Role.INSURED:
         try:
             cnie = normalise_cnie(cnie)

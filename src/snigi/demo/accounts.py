@@ -13,7 +13,7 @@ from snigi.core.roles import Role
 from snigi.core.services import user_create
 
 DEMO_PASSWORD = "snigi-demo-2026"  # noqa: S105 - documented demo password, demo mode only
-DEMO_PROVIDER_INPE = "100000017"
+DEMO_PROVIDER_INPE = "100000011"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,149 @@
+"""The INPE registry: categories, providers with their permanent code, convention periods."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from snigi.core.models import Commune, TimeStamped
+
+
+class Kind(models.TextChoices):
+    PROFESSIONAL = "professional", _("professionnel de santé")
+    ESTABLISHMENT = "establishment", _("établissement de santé")
+
+
+class Sector(models.TextChoices):
+    PUBLIC = "public", _("public")
+    PRIVATE = "private", _("privé")
+
+
+class Category(TimeStamped):
+    """A category of provider (data: ``providers/data/categories.csv``) and the national
+    convention it falls under."""
+
+    code = models.CharField(max_length=40, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    name_fr = models.CharField(max_length=120)
+    name_ar = models.CharField(max_length=120)
+    name_en = models.CharField(max_length=120)
+    convention = models.CharField(max_length=40)
+
+    class Meta:
+        ordering = ["kind", "code"]
+        verbose_name = _("catégorie de prestataire")
+
+    def __str__(self) -> str:
+        return self.name_fr
+
+
+class InpeSerial(models.Model):
+    """One row: the next serial to allocate. Allocation locks it (SELECT … FOR UPDATE)."""
+
+    next_serial = models.PositiveBigIntegerField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="inpe_serial_single_row")]
+
+    def __str__(self) -> str:
+        return f"next INPE serial {self.next_serial}"
+
+
+class Provider(TimeStamped):
+    """A health professional or establishment, identified for ever by its INPE code."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("actif")
+        CEASED = "ceased", _("cessation d'activité")
+        DECEASED = "deceased", _("décédé")
+        REMOVED = "removed", _("radié")
+
+    inpe = models.CharField(max_length=9, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="providers")
+    sector = models.CharField(max_length=8, choices=Sector.choices)
+    name = models.CharField(max_length=200, help_text="raison sociale ou nom et prénom")
+    name_ar = models.CharField(max_length=200, blank=True)
+    specialty = models.CharField(max_length=120, blank=True)
+    # NULL (not "") where the identifier does not apply, so that the partial unique
+    # constraints below refuse a second holder without tripping on the empty ones.
+    cnie = models.CharField(max_length=8, null=True, blank=True)  # noqa: DJ001
+    order_number = models.CharField(max_length=30, null=True, blank=True)  # noqa: DJ001
+    authorisation_number = models.CharField(max_length=60, null=True, blank=True)  # noqa: DJ001
+    medical_director = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="directed"
+    )
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="providers")
+    address_line = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    status_since = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["inpe"]
+        verbose_name = _("prestataire de soins")
+        indexes = [
+            models.Index(fields=["name"]),
+            models.Index(fields=["category", "sector"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cnie"], condition=Q(cnie__isnull=False), name="provider_unique_cnie"
+            ),
+            models.UniqueConstraint(
+                fields=["order_number"],
+                condition=Q(order_number__isnull=False),
+                name="provider_unique_order_number",
+            ),
+            models.UniqueConstraint(
+                fields=["authorisation_number"],
+                condition=Q(authorisation_number__isnull=False),
+                name="provider_unique_authorisation",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="establishment") | Q(cnie__isnull=False),
+                name="provider_professional_has_cnie",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="professional") | Q(authorisation_number__isnull=False),
+                name="provider_establishment_has_authorisation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.inpe} {self.name}"
+
+
+class ConventionPeriod(TimeStamped):
+    """A provider's position towards the national convention of its category, over a period:
+    adherence or non-adherence (declared on the normalised forms), or a suspension decided by
+    the CSP (mise hors convention, at most one year)."""
+
+    class Status(models.TextChoices):
+        ADHERENT = "adherent", _("adhérent")
+        NON_ADHERENT = "non_adherent", _("non adhérent")
+        SUSPENDED = "suspended", _("mis hors convention")
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="conventions")
+    status = models.CharField(max_length=14, choices=Status.choices)
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+    document = models.CharField(max_length=200, help_text="formulaire ou décision")
+
+    class Meta:
+        ordering = ["provider", "valid_from", "pk"]
+        verbose_name = _("période conventionnelle")
+        indexes = [models.Index(fields=["provider", "valid_from"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="convention_period_valid_range",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="suspended") | Q(valid_to__isnull=False),
+                name="convention_suspension_has_end",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider.inpe} {self.status} {self.valid_from}"
