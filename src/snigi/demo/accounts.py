@@ -54,6 +54,19 @@ def _insured_person() -> Person | None:
     )
 
 
+def _provider_inpe() -> str:
+    """The first general practitioner of the demo register (or a well-formed code)."""
+    from snigi.providers.models import Provider
+
+    first = (
+        Provider.objects.filter(category__code="MEDECIN_GENERALISTE", sector="private")
+        .order_by("inpe")
+        .values_list("inpe", flat=True)
+        .first()
+    )
+    return first or DEMO_PROVIDER_INPE
+
+
 def ensure_demo_accounts() -> list[tuple[DemoAccount, bool]]:
     """Create the missing demo accounts; returns each account and whether it was created."""
     if not settings.DEMO_MODE:
@@ -77,7 +90,7 @@ def ensure_demo_accounts() -> list[tuple[DemoAccount, bool]]:
                 if account.organisation_code
                 else None
             ),
-            inpe=DEMO_PROVIDER_INPE if account.role == Role.PROVIDER else "",
+            inpe=_provider_inpe() if account.role == Role.PROVIDER else "",
             cnie=person.cnie or "" if person else "",
             first_name=person.first_name_lat.title() if person else "",
             last_name=person.last_name_lat.title() if person else "",

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from snigi.core.catalogues import compile_catalogues
 from snigi.demo.accounts import DEMO_PASSWORD, ensure_demo_accounts
 from snigi.demo.loader import DemoDataError, load_people
+from snigi.providers.demo_register import load_demo_register
 
 DEFAULT_PEOPLE = 50_000
 DEFAULT_SEED = 2026
@@ -60,6 +61,10 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if after == before:
             self.stdout.write(f"  {after:,} people already loaded: reused.")
+        added = load_demo_register(seed=options["seed"])
+        self.stdout.write(
+            f"INPE register: {added:,} providers added." if added else "INPE register: reused."
+        )
         accounts = ensure_demo_accounts()
         self.stdout.write(
             self.style.SUCCESS(
