@@ -7,6 +7,7 @@ from snigi.core import views as core_views
 urlpatterns = [
     path("", include("snigi.core.urls")),
     path("persons/", include("snigi.beneficiaries.urls")),
+    path("inpe/", include("snigi.providers.urls")),
     path("health", core_views.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

@@ -79,6 +79,8 @@ def test_public_pages_are_accessible(page, language):
     for name, url in [
         ("login", "/accounts/login/"),
         ("reference", "/reference/"),
+        ("INPE directory", "/inpe/"),
+        ("INPE verification with an error", "/inpe/verify/?code=12345"),
         ("calendar", "/calendar/"),
     ]:
         page.goto(url)

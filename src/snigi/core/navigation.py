@@ -22,6 +22,7 @@ class NavItem:
 NAV_ITEMS = (
     NavItem(_("Accueil"), "core:home"),
     NavItem(_("Personnes"), "beneficiaries:list", Capability.VIEW_PERSON),
+    NavItem(_("Annuaire INPE"), "providers:directory"),
     NavItem(_("Référentiels"), "core:reference"),
     NavItem(_("Calendrier"), "core:calendar"),
     NavItem(_("Journal d'audit"), "core:audit", Capability.VIEW_AUDIT),
@@ -34,6 +35,7 @@ def nav_for(user: object) -> list[dict[str, object]]:
     if not getattr(user, "is_authenticated", False):
         return [
             {"label": _("Accueil"), "url": reverse("core:home")},
+            {"label": _("Annuaire INPE"), "url": reverse("providers:directory")},
             {"label": _("Référentiels"), "url": reverse("core:reference")},
             {"label": _("Calendrier"), "url": reverse("core:calendar")},
         ]

@@ -124,7 +124,9 @@ def barcode_png(request: HttpRequest, code: str = CODE) -> HttpResponse:
     return _barcode(code, barcodes.barcode_png, "image/png")
 
 
-@router.get("/inpe/{code}/barcode.svg", auth=None, response={200: None, 422: dict})
+@router.get(
+    "/inpe/{code}/barcode.svg", auth=None, response={200: None, 422: dict}, url_name="barcode_svg"
+)
 def barcode_svg(request: HttpRequest, code: str = CODE) -> HttpResponse:
     """The Code 128 barcode of a well-formed INPE code, as SVG."""
     return _barcode(code, barcodes.barcode_svg, "image/svg+xml")
