@@ -16,7 +16,7 @@ FIRST_SERIAL = 10_000_000
 LAST_SERIAL = 99_999_999
 
 # The weakly totally anti-symmetric quasigroup of order 10 used by the Damm algorithm.
-_DAMM = (
+DAMM_TABLE = (  # also used, vectorised, by providers.selectors.damm_valid
     (0, 3, 1, 7, 5, 9, 8, 6, 4, 2),
     (7, 0, 9, 2, 1, 5, 4, 8, 6, 3),
     (4, 2, 0, 6, 8, 7, 1, 3, 5, 9),
@@ -37,7 +37,7 @@ class InpeError(ValueError):
 def damm_digit(digits: str) -> int:
     interim = 0
     for char in digits:
-        interim = _DAMM[interim][ord(char) - 48]
+        interim = DAMM_TABLE[interim][ord(char) - 48]
     return interim
 
 
