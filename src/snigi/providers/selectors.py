@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 import numpy as np
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from snigi.core.inpe import DAMM_TABLE, normalise_inpe
@@ -92,8 +92,10 @@ def provider_search(
         digits = q.replace(" ", "")
         if digits.isdigit():
             providers = providers.filter(inpe__startswith=digits)
-        else:
-            providers = providers.filter(Q(name__icontains=q) | Q(name_ar__icontains=q))
+        elif any("\u0600" <= char <= "\u06ff" for char in q):  # Arabic script
+            providers = providers.filter(name_ar__icontains=q)
+        else:  # one column per query, so that PostgreSQL can use its trigram index
+            providers = providers.filter(name__icontains=q)
     if category:
         providers = providers.filter(category__code=category)
     if province:
