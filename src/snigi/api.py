@@ -10,6 +10,7 @@ from snigi.beneficiaries.api import router as persons_router
 from snigi.core.api import router as core_router
 from snigi.core.api_auth import SessionAuth, TokenAuth
 from snigi.providers.api import router as providers_router
+from snigi.providers.api_applications import router as applications_router
 
 api = NinjaAPI(
     title="SNIGI API",
@@ -24,6 +25,7 @@ api = NinjaAPI(
 )
 api.add_router("/", core_router)
 api.add_router("/persons", persons_router)
+api.add_router("/", applications_router)  # before /inpe/{code}
 api.add_router("/", providers_router)
 
 

@@ -9,7 +9,7 @@ class ProvidersConfig(AppConfig):
 
     def ready(self) -> None:
         from snigi.core.audit import register
-        from snigi.providers.models import Category, ConventionPeriod, Provider
+        from snigi.providers.models import Application, Category, ConventionPeriod, Provider
 
-        for model in (Category, Provider, ConventionPeriod):
+        for model in (Category, Provider, ConventionPeriod, Application):
             register(model)

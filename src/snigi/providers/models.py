@@ -147,3 +147,56 @@ class ConventionPeriod(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.provider.inpe} {self.status} {self.valid_from}"
+
+
+class Application(TimeStamped):
+    """An application for an INPE code (form 0.3.15.03 for a professional, 0.3.16.03 for an
+    establishment), from its receipt to the grant or the refusal."""
+
+    class Channel(models.TextChoices):
+        ONLINE = "online", _("en ligne")
+        EMAIL = "email", _("courriel")
+        POST = "post", _("courrier")
+        HAND = "hand", _("dépôt en main propre")
+        FAX = "fax", _("fax")
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("reçue")
+        INCOMPLETE = "incomplete", _("incomplète")
+        COMPLETE = "complete", _("complète")
+        GRANTED = "granted", _("code attribué")
+        REFUSED = "refused", _("refusée")
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    received_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    data = models.JSONField(help_text="the form's content (ProviderInput fields)")
+    missing_pieces = models.JSONField(default=list, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    deadline_at = models.DateTimeField(null=True, blank=True)
+    director_application = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="establishments"
+    )
+    provider = models.OneToOneField(
+        Provider, on_delete=models.PROTECT, null=True, blank=True, related_name="application"
+    )
+    decision_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "pk"]
+        verbose_name = _("demande de code INPE")
+        indexes = [models.Index(fields=["status", "deadline_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="granted") | Q(provider__isnull=False),
+                name="application_granted_has_provider",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["complete", "granted"]) | Q(deadline_at__isnull=False),
+                name="application_complete_has_deadline",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Demande {self.pk} ({self.get_status_display()})"

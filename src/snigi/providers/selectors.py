@@ -10,7 +10,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from snigi.core.inpe import DAMM_TABLE, normalise_inpe
-from snigi.providers.models import ConventionPeriod, Provider
+from snigi.core.models import User
+from snigi.core.roles import Capability
+from snigi.core.scoping import require
+from snigi.providers.models import Application, ConventionPeriod, Provider
 
 
 @dataclass(frozen=True)
@@ -171,3 +174,14 @@ def inpe_verify_batch(codes: list[str], *, on: datetime.date) -> BatchVerificati
 
 def _chunks(items: list[str], size: int) -> list[list[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def application_work_queue(*, actor: User) -> list[tuple[Application, datetime.timedelta, bool]]:
+    """The INPE officer's queue: every complete file by time left on its 48-hour delay, with
+    whether it is overdue."""
+    require(actor, Capability.MANAGE_PROVIDERS)
+    now = timezone.now()
+    queue = Application.objects.filter(status=Application.Status.COMPLETE).order_by(
+        "deadline_at", "pk"
+    )
+    return [(a, a.deadline_at - now, a.deadline_at < now) for a in queue]  # type: ignore[operator]

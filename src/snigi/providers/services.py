@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from snigi.core.audit import acting_as
 from snigi.core.identifiers import IdentifierError, normalise_cnie
@@ -17,7 +18,14 @@ from snigi.core.inpe import FIRST_SERIAL, LAST_SERIAL, inpe_from_serial
 from snigi.core.models import Commune, User
 from snigi.core.roles import Capability
 from snigi.core.scoping import require
-from snigi.providers.models import Category, ConventionPeriod, InpeSerial, Kind, Provider
+from snigi.providers.models import (
+    Application,
+    Category,
+    ConventionPeriod,
+    InpeSerial,
+    Kind,
+    Provider,
+)
 
 MAX_SUSPENSION_DAYS = 366  # at most one year (seed 002); 366 covers a leap year
 
@@ -171,3 +179,126 @@ def convention_suspend(
             valid_to=end,
             document=decision.strip(),
         )
+
+
+# --- Applications -----------------------------------------------------------------------------
+
+# The guide: the code is sent within 48 hours of the complete file.
+GRANT_DELAY = datetime.timedelta(hours=48)
+PIECES = {
+    Kind.PROFESSIONAL: ("formulaire 0.3.15.03", "copie de la CNIE", "attestation de l'Ordre"),
+    Kind.ESTABLISHMENT: (
+        "formulaire 0.3.16.03",
+        "copie de l'autorisation d'ouverture et d'exploitation",
+    ),
+}
+
+
+REQUIRED_FIELDS = ("category_code", "sector", "name", "commune_code")
+
+
+def _application_input(kind: str, data: dict[str, str]) -> ProviderInput:
+    allowed = set(ProviderInput.__dataclass_fields__) - {"kind"}
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValidationError(f"Champs inconnus : {', '.join(sorted(unknown))}.")
+    if kind not in Kind.values:
+        raise ValidationError(f"Type de demande inconnu : {kind}.")
+    missing = [name for name in REQUIRED_FIELDS if not str(data.get(name, "")).strip()]
+    if missing:
+        raise ValidationError(f"Champs obligatoires manquants : {', '.join(missing)}.")
+    return ProviderInput(kind=kind, **{k: str(v) for k, v in data.items()})
+
+
+@transaction.atomic
+def application_receive(
+    *,
+    actor: User | None,
+    kind: str,
+    channel: str,
+    data: dict[str, str],
+    received_at: datetime.datetime | None = None,
+    director_application_id: int | None = None,
+) -> Application:
+    """Record an application: online (``actor`` None or the applicant), or a file arriving by
+    email, post, hand delivery or fax recorded by an INPE officer with its receipt date."""
+    if channel != Application.Channel.ONLINE:
+        if actor is None:
+            raise PermissionDenied("Seul un gestionnaire INPE enregistre un dossier reçu.")
+        require(actor, Capability.MANAGE_PROVIDERS)
+    if channel not in Application.Channel.values:
+        raise ValidationError(f"Canal inconnu : {channel}.")
+    now = timezone.now()
+    if received_at is not None and received_at > now:
+        raise ValidationError("La date de réception ne peut pas être dans le futur.")
+    _application_input(kind, data)  # refuses unknown fields and kinds now, not at the grant
+    director = None
+    if director_application_id is not None:
+        director = Application.objects.filter(
+            pk=director_application_id, kind=Kind.PROFESSIONAL
+        ).first()
+        if director is None:
+            raise ValidationError("La demande du directeur médical est introuvable.")
+    with acting_as(actor):
+        return Application.objects.create(
+            kind=kind,
+            channel=channel,
+            received_at=received_at or now,
+            data=data,
+            director_application=director,
+        )
+
+
+@transaction.atomic
+def application_check(
+    *, actor: User, application_id: int, missing_pieces: list[str]
+) -> Application:
+    """The completeness check: missing pieces make the file incomplete (the applicant is told
+    which); none make it complete and start the 48-hour delay."""
+    require(actor, Capability.MANAGE_PROVIDERS)
+    application = Application.objects.select_for_update().get(pk=application_id)
+    if application.status not in (Application.Status.RECEIVED, Application.Status.INCOMPLETE):
+        raise ValidationError(f"La demande est déjà {application.get_status_display()}.")
+    pieces = [piece.strip() for piece in missing_pieces if piece.strip()]
+    with acting_as(actor):
+        if pieces:
+            application.status = Application.Status.INCOMPLETE
+            application.missing_pieces = pieces
+        else:
+            application.status = Application.Status.COMPLETE
+            application.missing_pieces = []
+            application.completed_at = timezone.now()
+            application.deadline_at = application.completed_at + GRANT_DELAY
+        application.save()
+    return application
+
+
+@transaction.atomic
+def application_grant(*, actor: User, application_id: int) -> Application:
+    """Allocate the code of a complete application. A duplicate is refused with the existing
+    code; an establishment whose director applied alongside waits for the director's code."""
+    require(actor, Capability.MANAGE_PROVIDERS)
+    application = Application.objects.select_for_update().get(pk=application_id)
+    if application.status != Application.Status.COMPLETE:
+        raise ValidationError("Seule une demande complète reçoit un code.")
+    data = dict(application.data)
+    director = application.director_application
+    if director is not None:
+        if director.status != Application.Status.GRANTED or director.provider is None:
+            raise ValidationError(
+                f"Le directeur médical doit d'abord recevoir son code (demande {director.pk})."
+            )
+        data["medical_director_inpe"] = director.provider.inpe
+    try:
+        provider = provider_register(actor=actor, data=_application_input(application.kind, data))
+    except DuplicateProvider as exc:
+        with acting_as(actor):
+            application.status = Application.Status.REFUSED
+            application.decision_note = exc.messages[0]
+            application.save()
+        return application
+    with acting_as(actor):
+        application.status = Application.Status.GRANTED
+        application.provider = provider
+        application.save()
+    return application
