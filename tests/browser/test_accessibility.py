@@ -81,6 +81,7 @@ def test_public_pages_are_accessible(page, language):
         ("reference", "/reference/"),
         ("INPE directory", "/inpe/"),
         ("INPE verification with an error", "/inpe/verify/?code=12345"),
+        ("INPE statistics", "/inpe/statistics/"),
         ("calendar", "/calendar/"),
     ]:
         page.goto(url)

@@ -41,8 +41,9 @@ PROVIDER_PEOPLE_START = 45_000_000  # the generator's index range used for profe
 COLUMNS = (
     "inpe", "kind", "category_id", "sector", "name", "name_ar", "specialty", "cnie",
     "order_number", "authorisation_number", "medical_director_id", "commune_id",
-    "address_line", "status", "status_since", "created_at", "updated_at",
+    "address_line", "status", "status_since", "attributed_on", "created_at", "updated_at",
 )  # fmt: skip
+FIRST_ATTRIBUTION = datetime.date(2010, 1, 1)
 
 
 def _pick(rng: np.random.Generator, shares: dict[str, float], n: int) -> np.ndarray:
@@ -99,7 +100,7 @@ def load_demo_register(*, seed: int, professionals: int = 20_000, establishments
             str(rng.choice(SPECIALTIES)) if category == "MEDECIN_SPECIALISTE" else "",
             str(people.cnie[i]), f"ORD-{seed}-{n:06d}", None, None,
             communes[str(people.commune_code[i])], str(people.address_line[i]), "active",
-            None, now, now,
+            None, _attribution(rng), now, now,
         ))  # fmt: skip
     doctors = [row for row in rows if row[2] == categories["MEDECIN_GENERALISTE"]]
     est_categories = _pick(rng, ESTABLISHMENT_SHARES, establishments)
@@ -116,12 +117,18 @@ def load_demo_register(*, seed: int, professionals: int = 20_000, establishments
             f"{SHORT_NAMES.get(category, labels[category])} {place}",
             "", "", None, None, f"AUT-{seed}-{n:06d}", None,
             communes[commune], str(people.address_line[i]), "active",
-            None, now, now,
+            None, _attribution(rng), now, now,
         ))  # fmt: skip
     _insert(rows)
     _link_directors(doctors, rng)
     _conventions(rng)
     return len(rows)
+
+
+def _attribution(rng: np.random.Generator) -> datetime.date:
+    """Attribution dates from 2010 to today, more of them in recent years."""
+    span = (timezone.localdate() - FIRST_ATTRIBUTION).days
+    return FIRST_ATTRIBUTION + datetime.timedelta(days=int(span * rng.random() ** 0.7))
 
 
 def _link_directors(doctors: list[tuple[object, ...]], rng: np.random.Generator) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from snigi.core.models import Commune, TimeStamped
@@ -78,6 +79,7 @@ class Provider(TimeStamped):
     address_line = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     status_since = models.DateField(null=True, blank=True)
+    attributed_on = models.DateField(default=timezone.localdate, db_index=True)
 
     class Meta:
         ordering = ["inpe"]

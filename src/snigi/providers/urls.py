@@ -6,4 +6,5 @@ app_name = "providers"
 urlpatterns = [
     path("", views.directory, name="directory"),
     path("verify/", views.verify, name="verify"),
+    path("statistics/", views.statistics, name="statistics"),
 ]

@@ -7,12 +7,14 @@ import datetime
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from snigi.core.inpe import InpeError
 from snigi.core.selectors import province_list
 from snigi.providers import selectors
-from snigi.providers.models import Category, Provider, Sector
+from snigi.providers import statistics as stats
+from snigi.providers.models import Category, Kind, Provider, Sector
 
 
 def directory(request: HttpRequest) -> HttpResponse:
@@ -47,3 +49,40 @@ def verify(request: HttpRequest) -> HttpResponse:
         except Provider.DoesNotExist:
             context["error"] = _("Aucun prestataire ne porte ce code INPE.")
     return render(request, "providers/verify.html", context)
+
+
+def statistics(request: HttpRequest) -> HttpResponse:
+    """Table 7: attributions by category, public and private, over a period; CSV or XLSX."""
+    today = timezone.localdate()
+    try:
+        start = datetime.date.fromisoformat(request.GET.get("start", "")[:10])
+        end = datetime.date.fromisoformat(request.GET.get("end", "")[:10])
+        error = ""
+    except ValueError:
+        start, end = today.replace(month=1, day=1), today
+        error = _("Dates invalides (format AAAA-MM-JJ) : période par défaut.") if (
+            request.GET.get("start") or request.GET.get("end")
+        ) else ""  # fmt: skip
+    if end < start:
+        start, end, error = end, start, _("Période inversée : dates remises dans l'ordre.")
+    table = stats.attribution_table(start=start, end=end)
+    export = request.GET.get("format", "")
+    name = f"attributions-inpe-{start}-{end}"
+    if export == "csv":
+        response = HttpResponse(stats.table_csv(table), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    if export == "xlsx":
+        response = HttpResponse(stats.table_xlsx(table), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        return response
+    kinds = [
+        (label, [r for r in table.rows if r.kind == kind], table.kind_total(kind),
+         table.registered[kind])
+        for kind, label in Kind.choices
+    ]  # fmt: skip
+    context = {"table": table, "kinds": kinds, "error": error, "start": start, "end": end}
+    return render(request, "providers/statistics.html", context)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
