@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "snigi.core",
     "snigi.beneficiaries",
     "snigi.providers",
+    "snigi.fhir",
     "snigi.demo",
 ]
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("snigi.core.urls")),
     path("persons/", include("snigi.beneficiaries.urls")),
     path("inpe/", include("snigi.providers.urls")),
+    path("fhir/", include("snigi.fhir.urls")),
     path("health", core_views.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

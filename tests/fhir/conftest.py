@@ -1,0 +1,1 @@
+from tests.providers.conftest import ilyas, register  # noqa: F401 - shared fixtures
