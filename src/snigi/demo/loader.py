@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 from django.core.management.color import no_style
 from django.db import connection, transaction
-from django.db.models import Model
 from django.utils import timezone
 
 from snigi.beneficiaries.models import Household, Person
 from snigi.core.models import Commune, Organisation, Regime
+from snigi.demo.bulk import insert_rows
 from snigi.demo.generator import BLOCK, CommuneTable, PeopleBatch, generate_people
 from snigi.demo.models import DemoDataset
 
@@ -171,28 +171,6 @@ def _rows(
     return households, people
 
 
-def _insert(model: type[Model], columns: tuple[str, ...], rows: list[tuple[object, ...]]) -> None:
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    if connection.vendor == "postgresql":  # COPY: the fastest bulk path of PostgreSQL
-        copy_sql = "COPY {} ({}) FROM STDIN".format(
-            quote(model._meta.db_table), ", ".join(quote(c) for c in columns)
-        )
-        with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from the model
-        quote(model._meta.db_table),
-        ", ".join(quote(c) for c in columns),
-        ", ".join(["%s"] * len(columns)),
-    )
-    with connection.cursor() as cursor:
-        for offset in range(0, len(rows), 5000):
-            cursor.executemany(sql, rows[offset : offset + 5000])
-
-
 def load_people(
     *, people: int, seed: int, progress: Callable[[int, int], None] | None = None
 ) -> tuple[int, int]:
@@ -220,8 +198,8 @@ def load_people(
         batch = generate_people(start=start, count=count, seed=seed, communes=table)
         households, persons = _rows(batch, plan, seed, communes)
         with transaction.atomic():
-            _insert(Household, HOUSEHOLD_COLUMNS, households)
-            _insert(Person, PERSON_COLUMNS, persons)
+            insert_rows(Household, HOUSEHOLD_COLUMNS, households)
+            insert_rows(Person, PERSON_COLUMNS, persons)
             start += count
             DemoDataset.objects.filter(pk=dataset.pk).update(people_loaded=start)
         if progress is not None:

@@ -7,11 +7,12 @@ from __future__ import annotations
 import datetime
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from snigi.core.inpe import inpe_from_serial
 from snigi.core.models import Commune
+from snigi.demo.bulk import insert_rows
 from snigi.demo.generator import generate_people
 from snigi.demo.loader import commune_table
 from snigi.providers.models import Category, ConventionPeriod, InpeSerial, Provider
@@ -57,18 +58,6 @@ def _reserve_serials(count: int) -> int:
     first = counter.next_serial
     InpeSerial.objects.filter(pk=1).update(next_serial=first + count)
     return first
-
-
-def _insert(rows: list[tuple[object, ...]]) -> None:
-    quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from the model
-        quote(Provider._meta.db_table),
-        ", ".join(quote(c) for c in COLUMNS),
-        ", ".join(["%s"] * len(COLUMNS)),
-    )
-    with connection.cursor() as cursor:
-        for offset in range(0, len(rows), 5000):
-            cursor.executemany(sql, rows[offset : offset + 5000])
 
 
 @transaction.atomic
@@ -119,7 +108,7 @@ def load_demo_register(*, seed: int, professionals: int = 20_000, establishments
             communes[commune], str(people.address_line[i]), "active",
             None, _attribution(rng), now, now,
         ))  # fmt: skip
-    _insert(rows)
+    insert_rows(Provider, COLUMNS, rows)
     _link_directors(doctors, rng)
     _conventions(rng)
     return len(rows)
