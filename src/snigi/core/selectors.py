@@ -98,6 +98,9 @@ def token_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+TOKEN_USE_PRECISION = datetime.timedelta(minutes=1)
+
+
 def api_token_list(*, actor: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=actor)
 
@@ -112,5 +115,7 @@ def api_token_user(raw: str) -> User | None:
     )
     if token is None or (token.expires_at is not None and token.expires_at <= now):
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    # Not a write on every API call: the last use is kept to the minute.
+    if token.last_used_at is None or now - token.last_used_at > TOKEN_USE_PRECISION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user

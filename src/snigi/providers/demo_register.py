@@ -128,9 +128,15 @@ def _link_directors(doctors: list[tuple[object, ...]], rng: np.random.Generator)
         ).values_list("pk", flat=True)
     )
     director_ids = dict(Provider.objects.filter(kind="professional").values_list("inpe", "pk"))
-    for clinic_pk in clinics:
-        doctor = doctors[int(rng.integers(0, len(doctors)))]
-        Provider.objects.filter(pk=clinic_pk).update(medical_director_id=director_ids[doctor[0]])
+    picks = rng.integers(0, len(doctors), size=len(clinics))
+    Provider.objects.bulk_update(
+        [
+            Provider(pk=clinic_pk, medical_director_id=director_ids[doctors[int(pick)][0]])
+            for clinic_pk, pick in zip(clinics, picks, strict=True)
+        ],
+        ["medical_director"],
+        batch_size=1000,
+    )
 
 
 def _conventions(rng: np.random.Generator) -> None:
