@@ -48,8 +48,10 @@ def inpe_from_serial(serial: int) -> str:
     return body + str(damm_digit(body))
 
 
-def normalise_inpe(value: str) -> str:
-    """The canonical 9-digit code, or InpeError saying which rule fails."""
+def inpe_digits(value: str) -> str:
+    """The 9 digits of a code as typed (spaces, hyphens and dots removed, Arabic-Indic digits
+    folded), without the SNIGI rules on the first digit and the check digit: the shape that codes
+    imported from an earlier register (``Provider.legacy_code``) keep."""
     if not isinstance(value, str):
         raise InpeError("Le code INPE doit être une chaîne de caractères.")
     cleaned = "".join(
@@ -65,6 +67,12 @@ def normalise_inpe(value: str) -> str:
         raise InpeError(
             f"« {value} » n'est pas un code INPE : 9 chiffres attendus, {len(cleaned)} reçus."
         )
+    return cleaned
+
+
+def normalise_inpe(value: str) -> str:
+    """The canonical 9-digit code, or InpeError saying which rule fails."""
+    cleaned = inpe_digits(value)
     if cleaned[0] == "0":
         raise InpeError(f"« {value} » n'est pas un code INPE : un code ne commence pas par 0.")
     if damm_digit(cleaned) != 0:

@@ -9,7 +9,15 @@ class ProvidersConfig(AppConfig):
 
     def ready(self) -> None:
         from snigi.core.audit import register
-        from snigi.providers.models import Application, Category, ConventionPeriod, Provider
+        from snigi.providers.models import (
+            Application,
+            Category,
+            ConventionPeriod,
+            Document,
+            Provider,
+            ProviderChange,
+        )
 
-        for model in (Category, Provider, ConventionPeriod, Application):
+        # Notifications are not registered: they are themselves the record of what was sent.
+        for model in (Category, Provider, ConventionPeriod, Application, ProviderChange, Document):
             register(model)

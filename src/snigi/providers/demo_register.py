@@ -38,11 +38,13 @@ SHORT_NAMES = {
     "CENTRE_SANTE": "Centre de santé", "CHP": "Centre hospitalier provincial",
     "CHR": "Centre hospitalier régional", "CHU": "CHU", "HEMODIALYSE": "Centre d'hémodialyse",
 }  # fmt: skip
+LEGAL_STATUS = {"CLINIQUE": "SA", "LABORATOIRE": "SARL", "HEMODIALYSE": "SARL"}
 PROVIDER_PEOPLE_START = 45_000_000  # the generator's index range used for professionals
 COLUMNS = (
     "inpe", "kind", "category_id", "sector", "name", "name_ar", "specialty", "cnie",
     "order_number", "authorisation_number", "medical_director_id", "commune_id",
     "address_line", "status", "status_since", "attributed_on", "created_at", "updated_at",
+    "legacy_code", "legal_status", "email", "phone",
 )  # fmt: skip
 FIRST_ATTRIBUTION = datetime.date(2010, 1, 1)
 
@@ -89,7 +91,7 @@ def load_demo_register(*, seed: int, professionals: int = 20_000, establishments
             str(rng.choice(SPECIALTIES)) if category == "MEDECIN_SPECIALISTE" else "",
             str(people.cnie[i]), f"ORD-{seed}-{n:06d}", None, None,
             communes[str(people.commune_code[i])], str(people.address_line[i]), "active",
-            None, _attribution(rng), now, now,
+            None, _attribution(rng), now, now, False, "", "", "",
         ))  # fmt: skip
     doctors = [row for row in rows if row[2] == categories["MEDECIN_GENERALISTE"]]
     est_categories = _pick(rng, ESTABLISHMENT_SHARES, establishments)
@@ -106,7 +108,8 @@ def load_demo_register(*, seed: int, professionals: int = 20_000, establishments
             f"{SHORT_NAMES.get(category, labels[category])} {place}",
             "", "", None, None, f"AUT-{seed}-{n:06d}", None,
             communes[commune], str(people.address_line[i]), "active",
-            None, _attribution(rng), now, now,
+            None, _attribution(rng), now, now, False,
+            "" if public else LEGAL_STATUS.get(category, ""), "", "",
         ))  # fmt: skip
     insert_rows(Provider, COLUMNS, rows)
     _link_directors(doctors, rng)

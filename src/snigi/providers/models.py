@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -61,6 +63,10 @@ class Provider(TimeStamped):
         REMOVED = "removed", _("radié")
 
     inpe = models.CharField(max_length=9, unique=True)
+    legacy_code = models.BooleanField(
+        default=False,
+        help_text="code imported from an earlier register, outside SNIGI's check-digit scheme",
+    )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="providers")
     sector = models.CharField(max_length=8, choices=Sector.choices)
@@ -77,6 +83,9 @@ class Provider(TimeStamped):
     )
     commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="providers")
     address_line = models.CharField(max_length=200, blank=True)
+    legal_status = models.CharField(max_length=80, blank=True, help_text="forme juridique")
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=20, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     status_since = models.DateField(null=True, blank=True)
     attributed_on = models.DateField(default=timezone.localdate, db_index=True)
@@ -114,6 +123,12 @@ class Provider(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.inpe} {self.name}"
+
+    def active_on(self, day: datetime.date) -> bool:
+        """Active on ``day``: a cessation, death or removal takes effect on ``status_since``."""
+        if self.status == self.Status.ACTIVE:
+            return True
+        return self.status_since is not None and day < self.status_since
 
 
 class ConventionPeriod(TimeStamped):
@@ -169,6 +184,17 @@ class Application(TimeStamped):
         GRANTED = "granted", _("code attribué")
         REFUSED = "refused", _("refusée")
 
+    reference = models.CharField(max_length=20, unique=True, null=True, blank=True)  # noqa: DJ001
+    follow_key_hash = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the applicant's follow-up key"
+    )
+    applicant = models.ForeignKey(
+        "core.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="inpe_applications",
+    )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     channel = models.CharField(max_length=8, choices=Channel.choices)
     received_at = models.DateTimeField()
@@ -202,3 +228,110 @@ class Application(TimeStamped):
 
     def __str__(self) -> str:
         return f"Demande {self.pk} ({self.get_status_display()})"
+
+
+class ProviderChange(TimeStamped):
+    """A change declared by a provider (or recorded by an INPE officer) with its effective date
+    and supporting document: kept for ever as the provider's history; the code stays."""
+
+    class Kind(models.TextChoices):
+        QUALIFICATION = "qualification", _("qualification ou spécialité")
+        TRANSFER = "transfer", _("transfert du lieu d'exercice")
+        CONTACT = "contact", _("coordonnées")
+        MEDICAL_DIRECTOR = "medical_director", _("directeur médical")
+        NAME = "name", _("raison sociale")
+        ACTIVITY = "activity", _("activité (changement ou extension)")
+        LEGAL_STATUS = "legal_status", _("statut juridique")
+        SECTOR = "sector", _("secteur")
+        CESSATION = "cessation", _("cessation d'activité")
+        DEATH = "death", _("décès")
+        REMOVAL = "removal", _("radiation")
+
+    class Status(models.TextChoices):
+        DECLARED = "declared", _("déclarée, à valider")
+        APPLIED = "applied", _("enregistrée")
+        REJECTED = "rejected", _("rejetée")
+
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="changes")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DECLARED)
+    effective_on = models.DateField()
+    new_values = models.JSONField(default=dict, blank=True)
+    previous_values = models.JSONField(default=dict, blank=True)
+    declared_by = models.ForeignKey(
+        "core.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        "core.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["provider", "-effective_on", "-pk"]
+        verbose_name = _("modification déclarée")
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.provider.inpe} {self.kind} {self.effective_on}"
+
+
+class Document(TimeStamped):
+    """A supporting document (PDF, JPEG or PNG, checked by content, at most 10 MB) kept with its
+    SHA-256, attached to an application or to a declared change."""
+
+    sha256 = models.CharField(max_length=64, db_index=True)
+    content_type = models.CharField(max_length=20)
+    size = models.PositiveIntegerField()
+    original_name = models.CharField(max_length=200)
+    piece = models.CharField(max_length=120, blank=True, help_text="pièce du dossier")
+    file = models.FileField(upload_to="documents/%Y/%m/")
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, null=True, blank=True, related_name="documents"
+    )
+    change = models.ForeignKey(
+        ProviderChange, on_delete=models.PROTECT, null=True, blank=True, related_name="documents"
+    )
+    uploaded_by = models.ForeignKey(
+        "core.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("pièce justificative")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(application__isnull=False) | Q(change__isnull=False),
+                name="document_attached",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.sha256[:12]})"
+
+
+class Notification(TimeStamped):
+    """A message to an applicant or a provider (incomplete file, code allocated, change
+    recorded…), kept and sent by email when an address is known."""
+
+    recipient_email = models.EmailField(blank=True)
+    recipient_user = models.ForeignKey(
+        "core.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
+    )
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("notification")
+
+    def __str__(self) -> str:
+        return self.subject

@@ -9,7 +9,7 @@ import numpy as np
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from snigi.core.inpe import DAMM_TABLE, normalise_inpe
+from snigi.core.inpe import DAMM_TABLE, InpeError, inpe_digits, normalise_inpe
 from snigi.core.models import User
 from snigi.core.roles import Capability
 from snigi.core.scoping import require
@@ -68,16 +68,31 @@ class Verification:
 def inpe_verify(code: str, *, on: datetime.date | None = None) -> Verification:
     """Is INPE ``code`` valid, active and under the convention on ``on``? Raises ``InpeError``
     for a malformed code and ``Provider.DoesNotExist`` for an unknown one."""
-    inpe = normalise_inpe(code)
+    inpe = inpe_canonical(code)
     provider = Provider.objects.select_related("category", "commune__province").get(inpe=inpe)
     day = on or timezone.localdate()
     return Verification(
         inpe=inpe,
         provider=provider,
-        active=provider.status == Provider.Status.ACTIVE,
+        active=provider.active_on(day),
         convention=provider_convention_status(inpe, on=day),
         on=day,
     )
+
+
+def inpe_canonical(code: str) -> str:
+    """``normalise_inpe``, except that a code imported from an earlier register with its own
+    numbering (``legacy_code``) is accepted as it is registered."""
+    try:
+        return normalise_inpe(code)
+    except InpeError:
+        try:
+            digits = inpe_digits(code)
+        except InpeError:
+            digits = ""
+        if digits and Provider.objects.filter(inpe=digits, legacy_code=True).exists():
+            return digits
+        raise
 
 
 def provider_search(
@@ -151,10 +166,18 @@ def inpe_verify_batch(codes: list[str], *, on: datetime.date) -> BatchVerificati
     """Verify many codes at once (a fund's monthly batch of care sheets): one pass over the
     register and one over the convention periods in force, whatever the number of codes."""
     valid = damm_valid(codes)
+    legacy = set(Provider.objects.filter(legacy_code=True).values_list("inpe", flat=True))
+    if legacy:
+        valid |= np.array([code in legacy for code in codes], dtype=bool)
     wanted = {code for code, ok in zip(codes, valid.tolist(), strict=True) if ok}
     status_of: dict[str, str] = {}
     for chunk in _chunks(sorted(wanted), 20_000):
-        status_of.update(Provider.objects.filter(inpe__in=chunk).values_list("inpe", "status"))
+        status_of.update(
+            (inpe, "active" if status == "active" or (since and on < since) else status)
+            for inpe, status, since in Provider.objects.filter(inpe__in=chunk).values_list(
+                "inpe", "status", "status_since"
+            )
+        )
     conventions: dict[str, str] = {}
     periods = (
         ConventionPeriod.objects.filter(valid_from__lte=on)

@@ -52,6 +52,9 @@ class ProviderInput:
     authorisation_number: str = ""
     medical_director_inpe: str = ""
     address_line: str = ""
+    legal_status: str = ""
+    email: str = ""
+    phone: str = ""
 
 
 def allocate_inpe() -> str:
@@ -61,6 +64,9 @@ def allocate_inpe() -> str:
         InpeSerial.objects.get_or_create(pk=1, defaults={"next_serial": FIRST_SERIAL})
         counter = InpeSerial.objects.select_for_update().get(pk=1)
     serial = counter.next_serial
+    # A code imported from an existing register may already hold a serial: skip it.
+    while serial <= LAST_SERIAL and Provider.objects.filter(inpe=inpe_from_serial(serial)).exists():
+        serial += 1
     if serial > LAST_SERIAL:
         raise ValidationError("Plus aucun code INPE disponible.")
     InpeSerial.objects.filter(pk=1).update(next_serial=serial + 1)
@@ -137,6 +143,9 @@ def provider_register(*, actor: User, data: ProviderInput) -> Provider:
             medical_director=director,
             commune=commune,
             address_line=data.address_line.strip(),
+            legal_status=data.legal_status.strip(),
+            email=data.email.strip(),
+            phone=data.phone.strip(),
         )
         provider.full_clean()
         provider.save()
