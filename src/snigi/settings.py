@@ -210,6 +210,26 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_ROOT = VAR_DIR / "media"
 
+# Mail to applicants and providers. Demo: written as files under var/mail; production: SMTP.
+EMAIL_BACKEND = env_str(
+    "SNIGI_EMAIL_BACKEND",
+    default=(
+        "django.core.mail.backends.smtp.EmailBackend"
+        if PRODUCTION
+        else "django.core.mail.backends.filebased.EmailBackend"
+    ),
+)
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+EMAIL_HOST = env_str("SNIGI_EMAIL_HOST", default="localhost")
+EMAIL_PORT = env_int("SNIGI_EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env_str("SNIGI_EMAIL_USER", default="")
+EMAIL_HOST_PASSWORD = env_str("SNIGI_EMAIL_PASSWORD", default="")
+EMAIL_USE_TLS = env_bool("SNIGI_EMAIL_TLS", default=False)
+EMAIL_TIMEOUT = 20
+# The address the public reaches SNIGI at, for links in mail.
+PUBLIC_URL = env_str("SNIGI_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
+DEFAULT_FROM_EMAIL = env_str("SNIGI_EMAIL_FROM", default="SNIGI – ANAM <ne-pas-repondre@snigi.ma>")
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -232,3 +232,19 @@ class ApiToken(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.user} / {self.name} ({self.prefix}…)"
+
+
+class RateCounter(models.Model):
+    """Hits of one client on one limited action in one time window (see ``core.ratelimit``):
+    kept in the database so that every server process shares the count."""
+
+    key = models.CharField(max_length=120)
+    window = models.BigIntegerField(help_text="start of the window, in seconds since the epoch")
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window"], name="rate_counter_key")]
+        indexes = [models.Index(fields=["window"])]
+
+    def __str__(self) -> str:
+        return f"{self.key} @{self.window}: {self.hits}"

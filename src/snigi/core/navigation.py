@@ -23,6 +23,7 @@ NAV_ITEMS = (
     NavItem(_("Accueil"), "core:home"),
     NavItem(_("Personnes"), "beneficiaries:list", Capability.VIEW_PERSON),
     NavItem(_("Annuaire INPE"), "providers:directory"),
+    NavItem(_("Bureau INPE"), "providers:desk", Capability.MANAGE_PROVIDERS),
     NavItem(_("Référentiels"), "core:reference"),
     NavItem(_("Calendrier"), "core:calendar"),
     NavItem(_("Journal d'audit"), "core:audit", Capability.VIEW_AUDIT),
@@ -36,6 +37,7 @@ def nav_for(user: object) -> list[dict[str, object]]:
         return [
             {"label": _("Accueil"), "url": reverse("core:home")},
             {"label": _("Annuaire INPE"), "url": reverse("providers:directory")},
+            {"label": _("Demander un code INPE"), "url": reverse("providers:apply_start")},
             {"label": _("Référentiels"), "url": reverse("core:reference")},
             {"label": _("Calendrier"), "url": reverse("core:calendar")},
         ]

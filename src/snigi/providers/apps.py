@@ -9,6 +9,8 @@ class ProvidersConfig(AppConfig):
 
     def ready(self) -> None:
         from snigi.core.audit import register
+        from snigi.core.home import register_home_cards
+        from snigi.providers.home import inpe_cards
         from snigi.providers.models import (
             Application,
             Category,
@@ -18,6 +20,7 @@ class ProvidersConfig(AppConfig):
             ProviderChange,
         )
 
+        register_home_cards(inpe_cards, order=20)
         # Notifications are not registered: they are themselves the record of what was sent.
         for model in (Category, Provider, ConventionPeriod, Application, ProviderChange, Document):
             register(model)

@@ -211,6 +211,9 @@ class Application(TimeStamped):
     )
     decision_note = models.CharField(max_length=300, blank=True)
 
+    # Set by services.application_receive on the instance it returns; never stored in clear.
+    follow_key: str = ""
+
     class Meta:
         ordering = ["-received_at", "pk"]
         verbose_name = _("demande de code INPE")

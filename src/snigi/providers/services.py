@@ -6,9 +6,15 @@ Every function is one transaction, checks the actor's capability and is audited.
 from __future__ import annotations
 
 import datetime
+import hashlib
+import hmac
+import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,8 +22,10 @@ from snigi.core.audit import acting_as
 from snigi.core.identifiers import IdentifierError, normalise_cnie
 from snigi.core.inpe import FIRST_SERIAL, LAST_SERIAL, inpe_from_serial
 from snigi.core.models import Commune, User
-from snigi.core.roles import Capability
+from snigi.core.roles import Capability, role_has
 from snigi.core.scoping import require
+from snigi.providers import notifications
+from snigi.providers.documents import CheckedDocument, check_upload, document_attach
 from snigi.providers.models import (
     Application,
     Category,
@@ -25,6 +33,7 @@ from snigi.providers.models import (
     InpeSerial,
     Kind,
     Provider,
+    ProviderChange,
 )
 
 MAX_SUSPENSION_DAYS = 366  # at most one year (seed 002); 366 covers a leap year
@@ -90,34 +99,53 @@ def _check_duplicates(data: ProviderInput, cnie: str | None) -> None:
             )
 
 
-def _validated(data: ProviderInput) -> tuple[Category, Commune, str | None, Provider | None]:
-    category = Category.objects.filter(code=data.category_code).first()
+DIRECTOR_NEEDED = (
+    "Le directeur médical doit détenir un code INPE actif : "
+    "sa propre demande doit être accordée d'abord."
+)
+
+
+def provider_input_problems(
+    data: ProviderInput, *, category: Category | None, commune_known: bool, director_known: bool
+) -> list[str]:
+    """The registration rules as reasons (French), in the order ``provider_register`` applies
+    them, without touching the database: the caller looks up the category, whether the commune
+    exists and whether a private establishment's medical director holds an active professional
+    code (the bulk import resolves them for a whole file at once)."""
+    problems = []
     if category is None or category.kind != data.kind:
-        raise ValidationError(f"Catégorie inconnue pour ce type : {data.category_code}.")
-    commune = Commune.objects.filter(code=data.commune_code).first()
-    if commune is None:
-        raise ValidationError(f"Commune inconnue : {data.commune_code}.")
+        problems.append(f"Catégorie inconnue pour ce type : {data.category_code}.")
+    if not commune_known:
+        problems.append(f"Commune inconnue : {data.commune_code}.")
     if not data.name.strip():
-        raise ValidationError("Le nom est obligatoire.")
-    cnie = None
-    director = None
+        problems.append("Le nom est obligatoire.")
     if data.kind == Kind.PROFESSIONAL:
         try:
-            cnie = normalise_cnie(data.cnie)
+            normalise_cnie(data.cnie)
         except IdentifierError as exc:
-            raise ValidationError(str(exc)) from exc
+            problems.append(str(exc))
     else:
         if not data.authorisation_number.strip():
-            raise ValidationError("L'autorisation d'ouverture et d'exploitation est obligatoire.")
-        if data.sector == "private":
-            director = Provider.objects.filter(
-                inpe=data.medical_director_inpe, kind=Kind.PROFESSIONAL, status="active"
-            ).first()
-            if director is None:
-                raise ValidationError(
-                    "Le directeur médical doit détenir un code INPE actif : "
-                    "sa propre demande doit être accordée d'abord."
-                )
+            problems.append("L'autorisation d'ouverture et d'exploitation est obligatoire.")
+        if data.sector == "private" and not director_known:
+            problems.append(DIRECTOR_NEEDED)
+    return problems
+
+
+def _validated(data: ProviderInput) -> tuple[Category, Commune, str | None, Provider | None]:
+    category = Category.objects.filter(code=data.category_code).first()
+    commune = Commune.objects.filter(code=data.commune_code).first()
+    director = None
+    if data.kind != Kind.PROFESSIONAL and data.sector == "private":
+        director = Provider.objects.filter(
+            inpe=data.medical_director_inpe, kind=Kind.PROFESSIONAL, status="active"
+        ).first()
+    problems = provider_input_problems(
+        data, category=category, commune_known=commune is not None, director_known=bool(director)
+    )
+    if problems or category is None or commune is None:  # the latter two are among problems
+        raise ValidationError(problems[0])
+    cnie = normalise_cnie(data.cnie) if data.kind == Kind.PROFESSIONAL else None
     return category, commune, cnie, director
 
 
@@ -228,9 +256,12 @@ def application_receive(
     data: dict[str, str],
     received_at: datetime.datetime | None = None,
     director_application_id: int | None = None,
+    documents: Sequence[tuple[str, UploadLike]] = (),
 ) -> Application:
     """Record an application: online (``actor`` None or the applicant), or a file arriving by
-    email, post, hand delivery or fax recorded by an INPE officer with its receipt date."""
+    email, post, hand delivery or fax recorded by an INPE officer with its receipt date. The
+    documents are ``(piece, upload)`` pairs. The returned application carries its reference and,
+    once, its follow-up key (``follow_key``); the applicant is sent both."""
     if channel != Application.Channel.ONLINE:
         if actor is None:
             raise PermissionDenied("Seul un gestionnaire INPE enregistre un dossier reçu.")
@@ -248,14 +279,89 @@ def application_receive(
         ).first()
         if director is None:
             raise ValidationError("La demande du directeur médical est introuvable.")
+    checked = _checked_documents(documents)
+    email = str(data.get("email", "")).strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise ValidationError(f"Adresse électronique invalide : {email[:100]}.") from exc
+    key = secrets.token_urlsafe(18)
     with acting_as(actor):
-        return Application.objects.create(
+        application = Application.objects.create(
             kind=kind,
             channel=channel,
             received_at=received_at or now,
             data=data,
             director_application=director,
+            applicant=actor if actor is not None and actor.role == "provider" else None,
+            follow_key_hash=_key_hash(key),
         )
+        application.reference = f"INPE-{application.received_at.year}-{application.pk:06d}"
+        application.save(update_fields=["reference"])
+        for piece, document in checked:
+            document_attach(actor=actor, checked=document, piece=piece, application=application)
+    application.follow_key = key
+    notifications.application_received(application, key)
+    return application
+
+
+UploadLike = UploadedFile | tuple[str, bytes]
+
+
+def _checked_documents(
+    documents: Sequence[tuple[str, UploadLike]],
+) -> list[tuple[str, CheckedDocument]]:
+    if len(documents) > MAX_DOCUMENTS:
+        raise ValidationError(f"Au plus {MAX_DOCUMENTS} pièces par envoi.")
+    return [(piece, check_upload(upload)) for piece, upload in documents]
+
+
+MAX_DOCUMENTS = 10
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def application_by_key(reference: str, key: str) -> Application:
+    """The application an applicant follows with its reference and follow-up key; the same
+    error for an unknown reference and a wrong key."""
+    application = Application.objects.filter(reference=reference.strip().upper()[:20]).first()
+    if (
+        application is None
+        or not application.follow_key_hash
+        or not hmac.compare_digest(application.follow_key_hash, _key_hash(key.strip()))
+    ):
+        raise Application.DoesNotExist("Référence ou clé de suivi incorrecte.")
+    return application
+
+
+@transaction.atomic
+def application_add_documents(
+    *,
+    actor: User | None,
+    application_id: int,
+    documents: Sequence[tuple[str, UploadLike]],
+) -> Application:
+    """Add pieces to a file not yet decided: the applicant (``actor`` None, having shown the
+    follow-up key) sends missing pieces, or an INPE officer attaches a scanned piece. An
+    incomplete file goes back to the officer's check."""
+    if actor is not None:
+        require(actor, Capability.MANAGE_PROVIDERS)
+    if not documents:
+        raise ValidationError("Aucune pièce jointe.")
+    application = Application.objects.select_for_update().get(pk=application_id)
+    if application.status in (Application.Status.GRANTED, Application.Status.REFUSED):
+        raise ValidationError(f"La demande est déjà {application.get_status_display()}.")
+    checked = _checked_documents(documents)
+    with acting_as(actor):
+        for piece, document in checked:
+            document_attach(actor=actor, checked=document, piece=piece, application=application)
+        if application.status == Application.Status.INCOMPLETE:
+            application.status = Application.Status.RECEIVED
+            application.save(update_fields=["status", "updated_at"])
+    return application
 
 
 @transaction.atomic
@@ -279,6 +385,8 @@ def application_check(
             application.completed_at = timezone.now()
             application.deadline_at = application.completed_at + GRANT_DELAY
         application.save()
+    if pieces:
+        notifications.application_incomplete(application)
     return application
 
 
@@ -305,9 +413,220 @@ def application_grant(*, actor: User, application_id: int) -> Application:
             application.status = Application.Status.REFUSED
             application.decision_note = exc.messages[0]
             application.save()
+        notifications.application_refused(application)
         return application
     with acting_as(actor):
         application.status = Application.Status.GRANTED
         application.provider = provider
         application.save()
+    notifications.application_granted(application)
     return application
+
+
+# --- Declared changes and status --------------------------------------------------------------
+
+CK = ProviderChange.Kind
+# Which change a kind of provider may declare, and the fields each one sets.
+CHANGE_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    Kind.PROFESSIONAL: {
+        CK.QUALIFICATION: ("category_code", "specialty", "order_number"),
+        CK.TRANSFER: ("commune_code", "address_line", "sector"),
+        CK.CONTACT: ("email", "phone", "address_line"),
+        CK.CESSATION: (),
+        CK.DEATH: (),
+        CK.REMOVAL: (),
+    },
+    Kind.ESTABLISHMENT: {
+        CK.MEDICAL_DIRECTOR: ("medical_director_inpe",),
+        CK.NAME: ("name", "name_ar"),
+        CK.ACTIVITY: ("category_code", "specialty"),
+        CK.LEGAL_STATUS: ("legal_status",),
+        CK.TRANSFER: ("commune_code", "address_line"),
+        CK.SECTOR: ("sector",),
+        CK.CONTACT: ("email", "phone", "address_line"),
+        CK.CESSATION: (),
+        CK.REMOVAL: (),
+    },
+}
+STATUS_CHANGES = {
+    CK.CESSATION: Provider.Status.CEASED,
+    CK.DEATH: Provider.Status.DECEASED,
+    CK.REMOVAL: Provider.Status.REMOVED,
+}
+# Contact details need no document; a removal (radiation) is ANAM's decision, not declared.
+NO_DOCUMENT = {CK.CONTACT}
+OFFICER_ONLY = {CK.REMOVAL}
+MAX_FUTURE = datetime.timedelta(days=366)
+
+
+def _is_holder(actor: User, provider: Provider) -> bool:
+    return actor.role == "provider" and actor.is_active and actor.inpe == provider.inpe
+
+
+def _clean_change_values(provider: Provider, kind: str, values: dict[str, str]) -> dict[str, str]:
+    allowed = CHANGE_FIELDS[provider.kind].get(kind)
+    if allowed is None:
+        raise ValidationError(
+            f"Modification « {kind} » impossible pour un {provider.get_kind_display()}."
+        )
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise ValidationError(
+            f"Champs sans rapport avec cette modification : {', '.join(sorted(unknown))}."
+        )
+    cleaned = {k: str(v).strip() for k, v in values.items() if str(v).strip()}
+    if allowed and not cleaned:
+        raise ValidationError("Indiquez au moins une nouvelle valeur.")
+    if "category_code" in cleaned:
+        category = Category.objects.filter(code=cleaned["category_code"]).first()
+        if category is None or category.kind != provider.kind:
+            raise ValidationError(f"Catégorie inconnue pour ce type : {cleaned['category_code']}.")
+    if (
+        "commune_code" in cleaned
+        and not Commune.objects.filter(code=cleaned["commune_code"]).exists()
+    ):
+        raise ValidationError(f"Commune inconnue : {cleaned['commune_code']}.")
+    if "sector" in cleaned and cleaned["sector"] not in ("public", "private"):
+        raise ValidationError(f"Secteur inconnu : {cleaned['sector']}.")
+    if "email" in cleaned:
+        try:
+            validate_email(cleaned["email"])
+        except ValidationError as exc:
+            raise ValidationError(
+                f"Adresse électronique invalide : {cleaned['email'][:100]}."
+            ) from exc
+    if "medical_director_inpe" in cleaned:
+        director = Provider.objects.filter(
+            inpe=cleaned["medical_director_inpe"], kind=Kind.PROFESSIONAL, status="active"
+        ).first()
+        if director is None:
+            raise ValidationError("Le nouveau directeur médical doit détenir un code INPE actif.")
+    if "order_number" in cleaned:
+        holder = Provider.objects.filter(order_number=cleaned["order_number"]).exclude(
+            pk=provider.pk
+        )
+        if holder.exists():
+            raise ValidationError("Ce numéro d'inscription à l'Ordre appartient à un autre code.")
+    if "name" in cleaned and len(cleaned["name"]) > 200 or len(cleaned.get("name_ar", "")) > 200:
+        raise ValidationError("Nom trop long (200 caractères au plus).")
+    return cleaned
+
+
+@transaction.atomic
+def change_declare(
+    *,
+    actor: User,
+    inpe: str,
+    kind: str,
+    effective_on: datetime.date,
+    values: dict[str, str] | None = None,
+    documents: Sequence[tuple[str, UploadLike]] = (),
+    note: str = "",
+) -> ProviderChange:
+    """A change declared by the holder (it waits for the INPE officer) or recorded by the
+    officer (applied at once), with its effective date and its supporting document (the new
+    authorisation); the code never changes."""
+    provider = Provider.objects.select_for_update().filter(inpe=inpe).first()
+    if provider is None:
+        raise Provider.DoesNotExist(f"Aucun prestataire ne porte le code {inpe}.")
+    officer = role_has(actor.role, Capability.MANAGE_PROVIDERS) and actor.is_active
+    if not officer and not _is_holder(actor, provider):
+        raise PermissionDenied(
+            "Seul le titulaire du code ou un gestionnaire INPE déclare une modification."
+        )
+    if kind not in ProviderChange.Kind.values:
+        raise ValidationError(f"Type de modification inconnu : {kind}.")
+    if kind in OFFICER_ONLY and not officer:
+        raise PermissionDenied("Une radiation est enregistrée par un gestionnaire INPE.")
+    if provider.status != Provider.Status.ACTIVE:
+        raise ValidationError(f"Le code {inpe} n'est plus actif ({provider.get_status_display()}).")
+    if effective_on > timezone.localdate() + MAX_FUTURE:
+        raise ValidationError("La date d'effet est à plus d'un an.")
+    cleaned = _clean_change_values(provider, kind, values or {})
+    if kind not in NO_DOCUMENT and not documents:
+        raise ValidationError(
+            "Joignez la pièce justificative (nouvelle autorisation, attestation de l'Ordre…)."
+        )
+    checked = _checked_documents(documents)
+    if ProviderChange.objects.filter(
+        provider=provider, kind=kind, status=ProviderChange.Status.DECLARED
+    ).exists():
+        raise ValidationError("Une modification de ce type attend déjà la validation.")
+    with acting_as(actor):
+        change = ProviderChange.objects.create(
+            provider=provider,
+            kind=kind,
+            effective_on=effective_on,
+            new_values=cleaned,
+            declared_by=actor,
+            note=note.strip()[:300],
+        )
+        for piece, document in checked:
+            document_attach(actor=actor, checked=document, piece=piece, change=change)
+    if officer:
+        return _apply_change(actor, change, provider)
+    return change
+
+
+FIELD_OF = {"category_code": "category", "commune_code": "commune",
+            "medical_director_inpe": "medical_director"}  # fmt: skip
+
+
+def _apply_change(actor: User, change: ProviderChange, provider: Provider) -> ProviderChange:
+    previous: dict[str, str] = {}
+    with acting_as(actor):
+        for name, value in change.new_values.items():
+            field = FIELD_OF.get(name, name)
+            if name == "category_code":
+                previous[name] = provider.category.code
+                provider.category = Category.objects.get(code=value)
+            elif name == "commune_code":
+                previous[name] = provider.commune.code
+                provider.commune = Commune.objects.get(code=value)
+            elif name == "medical_director_inpe":
+                previous[name] = provider.medical_director.inpe if provider.medical_director else ""
+                provider.medical_director = Provider.objects.get(inpe=value)
+            else:
+                previous[name] = getattr(provider, field) or ""
+                setattr(provider, field, value)
+        if change.kind in STATUS_CHANGES:
+            previous["status"] = provider.status
+            provider.status = STATUS_CHANGES[ProviderChange.Kind(change.kind)]
+            provider.status_since = change.effective_on
+        provider.full_clean()
+        provider.save()
+        change.previous_values = previous
+        change.status = ProviderChange.Status.APPLIED
+        change.decided_by = actor
+        change.decided_at = timezone.now()
+        change.save()
+    notifications.change_decided(change)
+    return change
+
+
+@transaction.atomic
+def change_decide(*, actor: User, change_id: int, accept: bool, note: str = "") -> ProviderChange:
+    """The INPE officer records a declared change (it takes effect on its date) or rejects it
+    with a reason; the holder is notified either way."""
+    require(actor, Capability.MANAGE_PROVIDERS)
+    change = ProviderChange.objects.select_for_update().get(pk=change_id)
+    if change.status != ProviderChange.Status.DECLARED:
+        raise ValidationError(f"Modification déjà {change.get_status_display()}.")
+    provider = Provider.objects.select_for_update().get(pk=change.provider_id)
+    if accept:
+        if provider.status != Provider.Status.ACTIVE:
+            raise ValidationError(f"Le code {provider.inpe} n'est plus actif.")
+        change.new_values = _clean_change_values(provider, change.kind, change.new_values)
+        if note.strip():
+            change.note = note.strip()[:300]
+        return _apply_change(actor, change, provider)
+    if not note.strip():
+        raise ValidationError("Indiquez le motif du rejet.")
+    with acting_as(actor):
+        change.status = ProviderChange.Status.REJECTED
+        change.note = note.strip()[:300]
+        change.decided_by = actor
+        change.decided_at = timezone.now()
+        change.save()
+    notifications.change_decided(change)
+    return change

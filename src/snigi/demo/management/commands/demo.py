@@ -13,8 +13,11 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from snigi.core.catalogues import compile_catalogues
+from snigi.core.models import User
+from snigi.core.roles import Role
 from snigi.demo.accounts import DEMO_PASSWORD, ensure_demo_accounts
 from snigi.demo.loader import DemoDataError, load_people
+from snigi.providers.demo_applications import load_demo_applications
 from snigi.providers.demo_register import load_demo_register
 
 DEFAULT_PEOPLE = 50_000
@@ -66,6 +69,10 @@ class Command(BaseCommand):
             f"INPE register: {added:,} providers added." if added else "INPE register: reused."
         )
         accounts = ensure_demo_accounts()
+        officer = User.objects.get(role=Role.ANAM_INPE_OFFICER, username="anam.inpe")
+        applications = load_demo_applications(seed=options["seed"], officer=officer)
+        if applications:
+            self.stdout.write(f"INPE applications: {applications} in every state added.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready in {time.monotonic() - started:.1f} s. Accounts (password "
