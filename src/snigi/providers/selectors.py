@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from snigi.core.inpe import DAMM_TABLE, InpeError, inpe_digits, normalise_inpe
 from snigi.core.models import User
-from snigi.core.roles import Capability
+from snigi.core.roles import Capability, role_has
 from snigi.core.scoping import require
 from snigi.providers.models import Application, ConventionPeriod, Provider
 
@@ -208,3 +208,14 @@ def application_work_queue(*, actor: User) -> list[tuple[Application, datetime.t
         "deadline_at", "pk"
     )
     return [(a, a.deadline_at - now, a.deadline_at < now) for a in queue]  # type: ignore[operator]
+
+
+def can_read_provider_file(user: object, provider: Provider) -> bool:
+    """The private part of a provider's file (history, documents, notifications): its holder
+    and the INPE officer."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return False
+    role = getattr(user, "role", "")
+    return role_has(role, Capability.MANAGE_PROVIDERS) or (
+        role == "provider" and getattr(user, "inpe", "") == provider.inpe
+    )

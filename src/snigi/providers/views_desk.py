@@ -137,13 +137,7 @@ def application(request: HttpRequest, application_id: int) -> HttpResponse:
     return render(request, "providers/application.html", context)
 
 
-def _can_read_file(user: object, provider: Provider) -> bool:
-    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
-        return False
-    role = getattr(user, "role", "")
-    return role_has(role, Capability.MANAGE_PROVIDERS) or (
-        role == "provider" and getattr(user, "inpe", "") == provider.inpe
-    )
+_can_read_file = selectors.can_read_provider_file
 
 
 @never_cache
