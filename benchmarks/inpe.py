@@ -73,15 +73,22 @@ def _queries(rng: random.Random, n: int) -> list[dict[str, str]]:
     return queries
 
 
-def _search_latencies(queries: list[dict[str, str]]) -> list[float]:
-    from django.core.paginator import Paginator
+def _kind_of(params: dict[str, str]) -> str:
+    q = params.get("q", "")
+    if q.isdigit():
+        return "code_prefix"
+    if q:
+        return "full_name" if " " in q else "name_fragment"
+    return "category_province" if "province" in params else "category_sector_status"
 
-    from snigi.providers.selectors import provider_search
+
+def _search_latencies(queries: list[dict[str, str]]) -> list[float]:
+    from snigi.providers.selectors import DirectoryPaginator, provider_search
 
     latencies = []
     for params in queries:
         started = time.perf_counter()
-        page = Paginator(provider_search(**params), 20).get_page(1)
+        page = DirectoryPaginator(provider_search(**params), 20).get_page(1)
         list(page.object_list)
         latencies.append((time.perf_counter() - started) * 1000)
     return latencies
@@ -115,7 +122,11 @@ def main() -> int:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     rng = random.Random(args.seed)
-    latencies = _search_latencies(_queries(rng, args.queries))
+    queries = _queries(rng, args.queries)
+    latencies = _search_latencies(queries)
+    by_kind: dict[str, list[float]] = {}
+    for params, latency in zip(queries, latencies, strict=True):
+        by_kind.setdefault(_kind_of(params), []).append(latency)
     registered = list(Provider.objects.values_list("inpe", flat=True))
     codes = []
     for i in range(args.codes):
@@ -138,6 +149,11 @@ def main() -> int:
         "search_queries": len(latencies),
         "search_median_ms": round(statistics.median(latencies), 2),
         "search_p95_ms": round(quantiles[94], 2),
+        "search_p95_ms_by_kind": {
+            kind: round(statistics.quantiles(values, n=100)[94], 2)
+            for kind, values in sorted(by_kind.items())
+            if len(values) >= 2
+        },
         "verify_codes": len(codes),
         "verify_seconds": round(verify_seconds, 2),
         "verify_summary": batch.summary(),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.namingsystem import NamingSystem
@@ -51,7 +52,7 @@ def practitioner(provider: Provider) -> Practitioner:
             "resourceType": "Practitioner",
             "id": provider.inpe,
             "identifier": _identifier(provider),
-            "active": provider.status == Provider.Status.ACTIVE,
+            "active": provider.active_on(timezone.localdate()),
             "name": [{"text": provider.name}],
             "address": _address(provider),
         }
@@ -64,7 +65,7 @@ def organization(provider: Provider) -> Organization:
             "resourceType": "Organization",
             "id": provider.inpe,
             "identifier": _identifier(provider),
-            "active": provider.status == Provider.Status.ACTIVE,
+            "active": provider.active_on(timezone.localdate()),
             "type": [_category(provider)],
             "name": provider.name,
             "address": _address(provider),
@@ -77,7 +78,7 @@ def practitioner_role(provider: Provider) -> PractitionerRole:
         "resourceType": "PractitionerRole",
         "id": provider.inpe,
         "identifier": _identifier(provider),
-        "active": provider.status == Provider.Status.ACTIVE,
+        "active": provider.active_on(timezone.localdate()),
         "practitioner": {"reference": f"Practitioner/{provider.inpe}", "display": provider.name},
         "code": [_category(provider)],
     }

@@ -8,10 +8,10 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 from pydantic import BaseModel
 
-from snigi.core.inpe import InpeError, normalise_inpe
+from snigi.core.inpe import InpeError
 from snigi.fhir import converters
 from snigi.providers.models import Provider
-from snigi.providers.selectors import provider_search
+from snigi.providers.selectors import inpe_canonical, provider_search
 
 FHIR_JSON = "application/fhir+json"
 MAX_COUNT = 100
@@ -47,7 +47,7 @@ def naming_system(request: HttpRequest, ident: str) -> HttpResponse:
 def read(request: HttpRequest, resource_type: str, ident: str) -> HttpResponse:
     kind = converters.SEARCHABLE[resource_type]
     try:
-        inpe = normalise_inpe(ident)
+        inpe = inpe_canonical(ident)
     except InpeError as exc:
         return _outcome(404, "not-found", str(exc))
     provider = (
@@ -70,7 +70,7 @@ def search(request: HttpRequest, resource_type: str) -> HttpResponse:
         if bar and system != converters.INPE_SYSTEM:
             return _outcome(400, "not-supported", f"Système d'identifiant inconnu : {system}.")
         try:
-            providers = providers.filter(inpe=normalise_inpe(value))
+            providers = providers.filter(inpe=inpe_canonical(value))
         except InpeError as exc:
             return _outcome(400, "value", str(exc))
     try:

@@ -6,8 +6,10 @@ import datetime
 from dataclasses import dataclass
 
 import numpy as np
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from snigi.core.inpe import DAMM_TABLE, InpeError, inpe_digits, normalise_inpe
 from snigi.core.models import User
@@ -123,6 +125,28 @@ def provider_search(
     if status:
         providers = providers.filter(status=status)
     return providers.order_by("name", "inpe")
+
+
+DIRECTORY_COUNT_CAP = 1000
+
+
+class DirectoryPaginator(Paginator):  # type: ignore[type-arg]
+    """Pages of a directory search whose count stops at ``DIRECTORY_COUNT_CAP`` (as the NPI
+    registry's API does): counting tens of thousands of matches exactly costs more than the
+    search itself, and nobody pages past a thousand results: they refine the search."""
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.object_list[: DIRECTORY_COUNT_CAP + 1].count(), DIRECTORY_COUNT_CAP + 1)
+
+    @property
+    def capped(self) -> bool:
+        return self.count > DIRECTORY_COUNT_CAP
+
+    @cached_property
+    def num_pages(self) -> int:
+        hits = min(self.count, DIRECTORY_COUNT_CAP)
+        return max(1, -(-hits // self.per_page))
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -23,9 +22,12 @@ def directory(request: HttpRequest) -> HttpResponse:
         for key in ("q", "category", "province", "sector", "status")
     }
     results = selectors.provider_search(**params)
-    page = Paginator(results, 25).get_page(request.GET.get("page"))
+    paginator = selectors.DirectoryPaginator(results, 25)
+    page = paginator.get_page(request.GET.get("page"))
     context = {
         "page": page,
+        "capped": paginator.capped,
+        "cap": selectors.DIRECTORY_COUNT_CAP,
         "params": params,
         "categories": Category.objects.all(),
         "provinces": province_list(),
