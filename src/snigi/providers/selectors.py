@@ -8,14 +8,15 @@ from dataclasses import dataclass
 import numpy as np
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.functional import cached_property
 
 from snigi.core.inpe import DAMM_TABLE, InpeError, inpe_digits, normalise_inpe
-from snigi.core.models import User
+from snigi.core.models import Commune, User
 from snigi.core.roles import Capability, role_has
 from snigi.core.scoping import require
-from snigi.providers.models import Application, ConventionPeriod, Provider
+from snigi.providers.models import Application, Category, ConventionPeriod, Provider
 
 
 @dataclass(frozen=True)
@@ -105,26 +106,53 @@ def provider_search(
     sector: str = "",
     status: str = "",
 ) -> QuerySet[Provider]:
-    """The public directory: name or code, category, province, sector, status."""
-    providers = Provider.objects.select_related("category", "commune__province")
+    """The public directory: name or code, category, province, sector, status.
+
+    Built for PostgreSQL's planner: one table in the WHERE clause (category and province are
+    turned into ids first; the related rows come by prefetch), a code prefix as a range on the
+    code's index, a name fragment through the trigram index, and, once anything filters, an
+    order that no index provides (``UPPER(name)``) so that the matches are sorted rather than
+    found by walking the whole name index (a filter correlated with the name, such as
+    "Pharmacie…", would otherwise read most of the register to fill one page)."""
+    providers = Provider.objects.prefetch_related("category", "commune__province")
+    filtered = False
     q = q.replace("\x00", "").strip()
+    by_code = False
     if q:
+        filtered = True
         digits = q.replace(" ", "")
         if digits.isdigit():
-            providers = providers.filter(inpe__startswith=digits)
+            by_code = True
+            if len(digits) > 9 or not digits.isascii():
+                return providers.none()
+            providers = providers.filter(
+                inpe__gte=digits.ljust(9, "0"), inpe__lte=digits.ljust(9, "9")
+            )
         elif any("\u0600" <= char <= "\u06ff" for char in q):  # Arabic script
             providers = providers.filter(name_ar__icontains=q)
         else:  # one column per query, so that PostgreSQL can use its trigram index
             providers = providers.filter(name__icontains=q)
     if category:
-        providers = providers.filter(category__code=category)
+        filtered = True
+        ids = list(Category.objects.filter(code=category).values_list("pk", flat=True))
+        providers = providers.filter(category_id__in=ids)
     if province:
-        providers = providers.filter(commune__province__code=province)
+        filtered = True
+        communes = list(
+            Commune.objects.filter(province__code=province).values_list("pk", flat=True)
+        )
+        providers = providers.filter(commune_id__in=communes)
     if sector:
+        filtered = True
         providers = providers.filter(sector=sector)
     if status:
+        filtered = True
         providers = providers.filter(status=status)
-    return providers.order_by("name", "inpe")
+    if by_code:
+        return providers.order_by("inpe")
+    if not filtered:
+        return providers.order_by("name", "inpe")
+    return providers.order_by(Upper("name"), "inpe")
 
 
 DIRECTORY_COUNT_CAP = 1000
