@@ -1,16 +1,18 @@
-"""INPE registry endpoints: the public directory, code verification and barcodes."""
+"""INPE registry endpoints: the public directory, code verification, barcodes and the holder's
+attestation."""
 
 from __future__ import annotations
 
 import datetime
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
 
 from snigi.core.inpe import InpeError
+from snigi.core.scoping import request_actor
 from snigi.providers import barcodes, selectors
+from snigi.providers.attestation import attestation_pdf, attestation_provider_get
 from snigi.providers.models import Provider
 
 router = Router(tags=["INPE"])
@@ -33,7 +35,8 @@ class ProviderOut(Schema):
 
 
 class DirectoryPage(Schema):
-    count: int
+    count: int = Field(..., description="matches, counted up to 1000 (see count_capped)")
+    count_capped: bool = Field(..., description="more than 1000 matches: refine the search")
     page: int
     pages: int
     results: list[ProviderOut]
@@ -70,10 +73,11 @@ def directory(
     results = selectors.provider_search(
         q=q, category=category, province=province, sector=sector, status=status
     )
-    paginator = Paginator(results, page_size)
+    paginator = selectors.DirectoryPaginator(results, page_size)
     current = paginator.get_page(page)
     return DirectoryPage(
-        count=paginator.count,
+        count=min(paginator.count, selectors.DIRECTORY_COUNT_CAP),
+        count_capped=paginator.capped,
         page=current.number,
         pages=paginator.num_pages,
         results=list(current.object_list),  # type: ignore[arg-type]
@@ -130,3 +134,23 @@ def barcode_png(request: HttpRequest, code: str = CODE) -> HttpResponse:
 def barcode_svg(request: HttpRequest, code: str = CODE) -> HttpResponse:
     """The Code 128 barcode of a well-formed INPE code, as SVG."""
     return _barcode(code, barcodes.barcode_svg, "image/svg+xml")
+
+
+@router.get(
+    "/inpe/{code}/attestation.pdf",
+    response={200: None, 403: dict, 404: dict, 422: dict},
+    url_name="inpe_attestation",
+)
+def attestation(request: HttpRequest, code: str = CODE) -> HttpResponse:
+    """The attestation of attribution of an INPE code (PDF, French and Arabic), for its holder
+    and the INPE officers."""
+    try:
+        provider = attestation_provider_get(actor=request_actor(request), code=code)
+    except InpeError as exc:
+        raise HttpError(422, str(exc)) from exc
+    except Provider.DoesNotExist as exc:
+        raise HttpError(404, "Aucun prestataire ne porte ce code INPE.") from exc
+    response = HttpResponse(attestation_pdf(provider), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="attestation-inpe-{provider.inpe}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response

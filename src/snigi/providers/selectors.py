@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from django.core.paginator import Paginator
@@ -158,14 +159,15 @@ def provider_search(
 DIRECTORY_COUNT_CAP = 1000
 
 
-class DirectoryPaginator(Paginator):  # type: ignore[type-arg]
+class DirectoryPaginator(Paginator):
     """Pages of a directory search whose count stops at ``DIRECTORY_COUNT_CAP`` (as the NPI
     registry's API does): counting tens of thousands of matches exactly costs more than the
     search itself, and nobody pages past a thousand results: they refine the search."""
 
     @cached_property
     def count(self) -> int:
-        return min(self.object_list[: DIRECTORY_COUNT_CAP + 1].count(), DIRECTORY_COUNT_CAP + 1)
+        matches = cast("QuerySet[Provider]", self.object_list)
+        return min(matches[: DIRECTORY_COUNT_CAP + 1].count(), DIRECTORY_COUNT_CAP + 1)
 
     @property
     def capped(self) -> bool:
