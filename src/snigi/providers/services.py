@@ -68,18 +68,31 @@ class ProviderInput:
 
 def allocate_inpe() -> str:
     """The next code, under a row lock: concurrent allocations never share a serial."""
+    return allocate_inpe_codes(1)[0]
+
+
+def allocate_inpe_codes(count: int) -> list[str]:
+    """The next ``count`` codes, in order, under the same row lock. A code imported from an
+    existing register may already hold a serial: taken codes are skipped, looked up by windows
+    that double while they are full, so a long run of imported codes costs a few queries."""
     counter = InpeSerial.objects.select_for_update().filter(pk=1).first()
     if counter is None:
         InpeSerial.objects.get_or_create(pk=1, defaults={"next_serial": FIRST_SERIAL})
         counter = InpeSerial.objects.select_for_update().get(pk=1)
-    serial = counter.next_serial
-    # A code imported from an existing register may already hold a serial: skip it.
-    while serial <= LAST_SERIAL and Provider.objects.filter(inpe=inpe_from_serial(serial)).exists():
-        serial += 1
-    if serial > LAST_SERIAL:
-        raise ValidationError("Plus aucun code INPE disponible.")
-    InpeSerial.objects.filter(pk=1).update(next_serial=serial + 1)
-    return inpe_from_serial(serial)
+    serial, window = counter.next_serial, min(count + 16, 2000)
+    codes: list[str] = []
+    while len(codes) < count:
+        serials = range(serial, min(serial + window, LAST_SERIAL + 1))
+        if not serials:
+            raise ValidationError("Plus aucun code INPE disponible.")
+        candidates = {inpe_from_serial(n): n for n in serials}
+        found = Provider.objects.filter(inpe__in=list(candidates)).values_list("inpe", flat=True)
+        taken = set(found)
+        codes += [code for code in candidates if code not in taken][: count - len(codes)]
+        serial = candidates[codes[-1]] + 1 if len(codes) == count else serials[-1] + 1
+        window = min(window * 2, 2000)
+    InpeSerial.objects.filter(pk=1).update(next_serial=serial)
+    return codes
 
 
 def _check_duplicates(data: ProviderInput, cnie: str | None) -> None:
@@ -271,7 +284,7 @@ def application_receive(
     now = timezone.now()
     if received_at is not None and received_at > now:
         raise ValidationError("La date de réception ne peut pas être dans le futur.")
-    _application_input(kind, data)  # refuses unknown fields and kinds now, not at the grant
+    provider_input = _application_input(kind, data)  # unknown fields and kinds: refused now
     director = None
     if director_application_id is not None:
         director = Application.objects.filter(
@@ -279,6 +292,9 @@ def application_receive(
         ).first()
         if director is None:
             raise ValidationError("La demande du directeur médical est introuvable.")
+    problems = _receipt_problems(provider_input, director_applied=director is not None)
+    if problems:
+        raise ValidationError(problems)
     checked = _checked_documents(documents)
     email = str(data.get("email", "")).strip()
     if email:
@@ -297,7 +313,8 @@ def application_receive(
             applicant=actor if actor is not None and actor.role == "provider" else None,
             follow_key_hash=_key_hash(key),
         )
-        application.reference = f"INPE-{application.received_at.year}-{application.pk:06d}"
+        year = timezone.localtime(application.received_at).year  # the year in Morocco
+        application.reference = f"INPE-{year}-{application.pk:06d}"
         application.save(update_fields=["reference"])
         for piece, document in checked:
             document_attach(actor=actor, checked=document, piece=piece, application=application)
@@ -307,6 +324,23 @@ def application_receive(
 
 
 UploadLike = UploadedFile | tuple[str, bytes]
+
+
+def _receipt_problems(data: ProviderInput, *, director_applied: bool) -> list[str]:
+    """The registration rules, checked at receipt so that the applicant hears of a malformed
+    CNIE or an unknown category now, not at the grant. A director who applied alongside is
+    enough: the grant waits for the director's code."""
+    director_known = director_applied
+    if not director_known and data.kind != Kind.PROFESSIONAL and data.sector == "private":
+        director_known = Provider.objects.filter(
+            inpe=data.medical_director_inpe.strip(), kind=Kind.PROFESSIONAL, status="active"
+        ).exists()
+    return provider_input_problems(
+        data,
+        category=Category.objects.filter(code=data.category_code).first(),
+        commune_known=Commune.objects.filter(code=data.commune_code).exists(),
+        director_known=director_known,
+    )
 
 
 def _checked_documents(
@@ -507,8 +541,15 @@ def _clean_change_values(provider: Provider, kind: str, values: dict[str, str]) 
         )
         if holder.exists():
             raise ValidationError("Ce numéro d'inscription à l'Ordre appartient à un autre code.")
-    if "name" in cleaned and len(cleaned["name"]) > 200 or len(cleaned.get("name_ar", "")) > 200:
-        raise ValidationError("Nom trop long (200 caractères au plus).")
+    # Checked now, not when recorded: a declared value the register cannot hold would wait for
+    # an officer who could only reject it.
+    for name, value in cleaned.items():
+        field = Provider._meta.get_field(name) if name not in FIELD_OF else None
+        limit = getattr(field, "max_length", None)
+        if limit is not None and len(value) > limit:
+            raise ValidationError(
+                f"Valeur trop longue pour « {name} » ({limit} caractères au plus)."
+            )
     return cleaned
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from snigi.core.audit import record_access
 from snigi.core.roles import Capability, role_has
 from snigi.core.scoping import require
 from snigi.providers import selectors, services
@@ -123,6 +124,7 @@ def application(request: HttpRequest, application_id: int) -> HttpResponse:
                     return redirect("providers:application", item.pk)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
+    record_access(item, actor=request.user)
     now = timezone.now()
     context = {
         "item": item,
@@ -238,6 +240,7 @@ def document(request: HttpRequest, document_id: int) -> FileResponse:
     officer = role_has(request.user.role, Capability.MANAGE_PROVIDERS)  # type: ignore[union-attr]
     if not officer and not (provider is not None and _can_read_file(request.user, provider)):
         raise PermissionDenied(_("Ce document ne vous est pas accessible."))
+    record_access(item, actor=request.user)  # a copy of a CNIE or an authorisation
     response = FileResponse(item.file.open("rb"), content_type=item.content_type,
                             as_attachment=True, filename=item.original_name)  # fmt: skip
     response["Cache-Control"] = "no-store"
