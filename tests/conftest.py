@@ -85,3 +85,9 @@ def youssef(persona, demo_people):
     ).first()
     assert head is not None, "the demo population should contain a head with dependants"
     return persona("youssef", cnie=head.cnie)
+
+
+@pytest.fixture(autouse=True)
+def _uploads_in_tmp(settings, tmp_path_factory):
+    """Uploaded documents go to a temporary folder, never into the working tree's var/."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")

@@ -22,6 +22,11 @@ MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 # Images bigger than this many pixels are refused before decoding (a "decompression bomb").
 MAX_IMAGE_PIXELS = 60_000_000
+# Pillow names a JPEG with the multi-picture extension that phone cameras write "MPO".
+IMAGE_FORMATS = {"JPEG": {"JPEG", "MPO"}, "PNG": {"PNG"}}
+# A PNG ends with this chunk (length 0, type IEND and its fixed CRC); Pillow decodes the pixels
+# without reading it, so a file cut after its image data would pass the decoding.
+PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,7 @@ def _image_type(content: bytes, expected: str) -> str:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(content)) as image:
-                if image.format != expected:
+                if image.format not in IMAGE_FORMATS[expected]:
                     raise ValidationError(f"Image illisible : format {image.format} annoncé.")
                 width, height = image.size
                 if width * height > MAX_IMAGE_PIXELS:
@@ -47,7 +52,7 @@ def _image_type(content: bytes, expected: str) -> str:
         raise
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError,
             Image.DecompressionBombWarning) as exc:  # fmt: skip
-        raise ValidationError(f"Image illisible ou tronquée ({exc}).") from exc
+        raise ValidationError("Image illisible, corrompue ou tronquée.") from exc
     return "image/png" if expected == "PNG" else "image/jpeg"
 
 
@@ -65,6 +70,8 @@ def sniff_document(content: bytes) -> str:
     if content.startswith(b"\xff\xd8\xff"):
         return _image_type(content, "JPEG")
     if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        if PNG_END not in content:
+            raise ValidationError("Image illisible ou tronquée (fin du fichier PNG absente).")
         return _image_type(content, "PNG")
     raise ValidationError(
         "Format refusé : seuls les fichiers PDF, JPEG et PNG sont acceptés "

@@ -6,6 +6,7 @@ import datetime
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -93,9 +94,16 @@ class Provider(TimeStamped):
     class Meta:
         ordering = ["inpe"]
         verbose_name = _("prestataire de soins")
+        # No plain index on the name: with one, PostgreSQL walks it in order to fill a page or a
+        # capped count of a name search, and reads most of the register when the matches are
+        # clustered ("Pharmacie…"); the trigram index finds them instead.
         indexes = [
-            models.Index(fields=["name"]),
             models.Index(fields=["category", "sector"]),
+            # The directory's filter by category, sector and status, in its order: pages come
+            # straight from the index however many providers match.
+            models.Index(
+                "category", "sector", "status", Upper("name"), "inpe", name="provider_directory"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

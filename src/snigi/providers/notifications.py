@@ -28,14 +28,14 @@ def _bilingual(build: Callable[[], str]) -> str:
     return "\n\n— — —\n\n".join(parts)
 
 
-def _send(notification_id: int) -> None:
+def _send(notification_id: int, body: str = "") -> None:
     notification = Notification.objects.get(pk=notification_id)
     if not notification.recipient_email:
         return
     try:
         send_mail(
             notification.subject,
-            notification.body,
+            body or notification.body,
             None,
             [notification.recipient_email],
         )
@@ -54,21 +54,27 @@ def notify(
     user: User | None = None,
     application: Application | None = None,
     provider: Provider | None = None,
+    secret: str = "",
 ) -> Notification:
     """Keep a notification and mail it after the commit (nothing is sent if the caller's
-    transaction rolls back)."""
+    transaction rolls back). A ``secret`` (the follow-up key) is mailed but never kept: the
+    stored body masks it."""
     with translation.override("fr"):
         subject_fr = subject()
+    text = _bilingual(body)
     notification = Notification.objects.create(
         recipient_email=email,
         recipient_user=user,
         subject=subject_fr[:200],
-        body=_bilingual(body),
+        body=text.replace(secret, MASKED_TEXT) if secret else text,
         application=application,
         provider=provider,
     )
-    transaction.on_commit(lambda: _send(notification.pk))
+    transaction.on_commit(lambda: _send(notification.pk, text if secret else ""))
     return notification
+
+
+MASKED_TEXT = "••••••••"
 
 
 def follow_url(application: Application) -> str:
@@ -104,6 +110,7 @@ def application_received(application: Application, follow_key: str) -> Notificat
         email=email,
         user=user,
         application=application,
+        secret=follow_key,
     )
 
 

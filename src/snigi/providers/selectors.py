@@ -8,6 +8,7 @@ from typing import cast
 
 import numpy as np
 from django.core.paginator import Paginator
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -149,10 +150,8 @@ def provider_search(
     if status:
         filtered = True
         providers = providers.filter(status=status)
-    if by_code:
+    if by_code or not filtered:  # the whole register (no criterion) comes in code order
         return providers.order_by("inpe")
-    if not filtered:
-        return providers.order_by("name", "inpe")
     return providers.order_by(Upper("name"), "inpe")
 
 
@@ -167,7 +166,18 @@ class DirectoryPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         matches = cast("QuerySet[Provider]", self.object_list)
-        return min(matches[: DIRECTORY_COUNT_CAP + 1].count(), DIRECTORY_COUNT_CAP + 1)
+        # Counted without the order and the prefetches: up to the cap, in a LIMIT subquery.
+        hits = matches.order_by().values("pk")[: DIRECTORY_COUNT_CAP + 1]
+        if connection.vendor != "postgresql":
+            return hits.count()
+        # A LIMIT tempts PostgreSQL to walk an index that holds the name (and to filter it row
+        # by row, until the cap) rather than use the trigram index: when the matches cluster in
+        # that index ("Pharmacie…"), the walk reads most of the register. Ordered index scans
+        # are of no use to a count: switch them off for this one statement.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_indexonlyscan = off")
+            cursor.execute("SET LOCAL enable_indexscan = off")
+            return hits.count()
 
     @property
     def capped(self) -> bool:

@@ -493,6 +493,23 @@ OFFICER_ONLY = {CK.REMOVAL}
 MAX_FUTURE = datetime.timedelta(days=366)
 
 
+def _check_still_active(provider: Provider, kind: str) -> None:
+    """A code that has ceased (or whose holder died or was removed) takes no more changes; one
+    whose cessation is recorded for a later date still takes changes, but not a second end."""
+    if provider.status == Provider.Status.ACTIVE:
+        return
+    since = provider.status_since
+    if since is None or since <= timezone.localdate():
+        raise ValidationError(
+            f"Le code {provider.inpe} n'est plus actif ({provider.get_status_display()})."
+        )
+    if kind in STATUS_CHANGES:
+        raise ValidationError(
+            f"Le code {provider.inpe} a déjà une fin enregistrée "
+            f"({provider.get_status_display()} le {since:%d/%m/%Y})."
+        )
+
+
 def _is_holder(actor: User, provider: Provider) -> bool:
     return actor.role == "provider" and actor.is_active and actor.inpe == provider.inpe
 
@@ -520,6 +537,14 @@ def _clean_change_values(provider: Provider, kind: str, values: dict[str, str]) 
         and not Commune.objects.filter(code=cleaned["commune_code"]).exists()
     ):
         raise ValidationError(f"Commune inconnue : {cleaned['commune_code']}.")
+    if (
+        cleaned.get("sector") == "private"
+        and provider.kind == Kind.ESTABLISHMENT
+        and provider.medical_director is None
+    ):
+        raise ValidationError(
+            "Un établissement privé doit avoir un directeur médical : déclarez-le d'abord."
+        )
     if "sector" in cleaned and cleaned["sector"] not in ("public", "private"):
         raise ValidationError(f"Secteur inconnu : {cleaned['sector']}.")
     if "email" in cleaned:
@@ -579,8 +604,7 @@ def change_declare(
         raise ValidationError(f"Type de modification inconnu : {kind}.")
     if kind in OFFICER_ONLY and not officer:
         raise PermissionDenied("Une radiation est enregistrée par un gestionnaire INPE.")
-    if provider.status != Provider.Status.ACTIVE:
-        raise ValidationError(f"Le code {inpe} n'est plus actif ({provider.get_status_display()}).")
+    _check_still_active(provider, kind)
     if effective_on > timezone.localdate() + MAX_FUTURE:
         raise ValidationError("La date d'effet est à plus d'un an.")
     cleaned = _clean_change_values(provider, kind, values or {})
@@ -632,6 +656,7 @@ def _apply_change(actor: User, change: ProviderChange, provider: Provider) -> Pr
                 setattr(provider, field, value)
         if change.kind in STATUS_CHANGES:
             previous["status"] = provider.status
+            previous["status_since"] = str(provider.status_since or "")
             provider.status = STATUS_CHANGES[ProviderChange.Kind(change.kind)]
             provider.status_since = change.effective_on
         provider.full_clean()
@@ -655,8 +680,7 @@ def change_decide(*, actor: User, change_id: int, accept: bool, note: str = "") 
         raise ValidationError(f"Modification déjà {change.get_status_display()}.")
     provider = Provider.objects.select_for_update().get(pk=change.provider_id)
     if accept:
-        if provider.status != Provider.Status.ACTIVE:
-            raise ValidationError(f"Le code {provider.inpe} n'est plus actif.")
+        _check_still_active(provider, change.kind)
         change.new_values = _clean_change_values(provider, change.kind, change.new_values)
         if note.strip():
             change.note = note.strip()[:300]
