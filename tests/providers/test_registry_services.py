@@ -127,3 +127,15 @@ def test_verification_and_directory(register):
     assert list(provider_search(q="amina")) == [doctor]
     assert list(provider_search(q=doctor.inpe[:6])) == [doctor]
     assert not provider_search(q="amina", sector="public").exists()
+
+
+def test_only_clinics_and_similar_need_a_medical_director(register):
+    pharmacy = register("establishment", category_code="OFFICINE", sector="private")
+    assert pharmacy.medical_director is None
+    with pytest.raises(ValidationError, match="directeur médical"):
+        register("establishment", category_code="CLINIQUE", sector="private")
+    with pytest.raises(ValidationError, match="pas de code INPE actif"):
+        register("establishment", category_code="LABORATOIRE", medical_director_inpe="100000006")
+    doctor = register()
+    lab = register("establishment", category_code="LABORATOIRE", medical_director_inpe=doctor.inpe)
+    assert lab.medical_director == doctor

@@ -20,7 +20,7 @@ from snigi.providers.models import Category, ConventionPeriod, InpeSerial, Provi
 PROFESSIONAL_SHARES = {
     "MEDECIN_SPECIALISTE": 0.40, "MEDECIN_GENERALISTE": 0.30, "CHIRURGIEN_DENTISTE": 0.13,
     "BIOLOGISTE": 0.02, "INFIRMIER": 0.04, "KINESITHERAPEUTE": 0.04, "SAGE_FEMME": 0.02,
-    "ORTHOPHONISTE": 0.01, "ORTHOPTISTE": 0.01, "OPTICIEN": 0.03,
+    "ORTHOPHONISTE": 0.01, "ORTHOPTISTE": 0.01, "OPTICIEN": 0.03, "PHARMACIEN": 0.10,
 }  # fmt: skip
 ESTABLISHMENT_SHARES = {
     "OFFICINE": 0.62, "CENTRE_SANTE": 0.20, "LABORATOIRE": 0.06, "CLINIQUE": 0.05,
@@ -124,10 +124,11 @@ def _attribution(rng: np.random.Generator) -> datetime.date:
 
 
 def _link_directors(doctors: list[tuple[object, ...]], rng: np.random.Generator) -> None:
-    """Every private clinic gets a medical director among the general practitioners."""
+    """Every private establishment that needs one (clinics, haemodialysis, rehabilitation and
+    psycho-pedagogical centres) gets a medical director among the general practitioners."""
     clinics = list(
         Provider.objects.filter(
-            kind="establishment", sector="private", category__code="CLINIQUE"
+            kind="establishment", sector="private", category__director_required=True
         ).values_list("pk", flat=True)
     )
     director_ids = dict(Provider.objects.filter(kind="professional").values_list("inpe", "pk"))

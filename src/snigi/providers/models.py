@@ -33,6 +33,9 @@ class Category(TimeStamped):
     name_ar = models.CharField(max_length=120)
     name_en = models.CharField(max_length=120)
     convention = models.CharField(max_length=40)
+    director_required = models.BooleanField(
+        default=False, help_text="a private establishment of this category needs a medical director"
+    )
 
     class Meta:
         ordering = ["kind", "code"]

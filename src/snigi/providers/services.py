@@ -140,16 +140,29 @@ def provider_input_problems(
     else:
         if not data.authorisation_number.strip():
             problems.append("L'autorisation d'ouverture et d'exploitation est obligatoire.")
-        if data.sector == "private" and not director_known:
+        if director_required(data.sector, category) and not director_known:
             problems.append(DIRECTOR_NEEDED)
+        elif data.medical_director_inpe.strip() and not director_known:
+            problems.append(
+                f"Le directeur médical indiqué ({data.medical_director_inpe.strip()[:20]}) "
+                "n'a pas de code INPE actif de professionnel."
+            )
     return problems
+
+
+def director_required(sector: str, category: Category | None) -> bool:
+    """A private clinic or similar establishment (data: ``categories.csv``) needs a medical
+    director holding an INPE; a pharmacy or a laboratory is run by its pharmacist or biologist."""
+    return sector == "private" and category is not None and category.director_required
 
 
 def _validated(data: ProviderInput) -> tuple[Category, Commune, str | None, Provider | None]:
     category = Category.objects.filter(code=data.category_code).first()
     commune = Commune.objects.filter(code=data.commune_code).first()
     director = None
-    if data.kind != Kind.PROFESSIONAL and data.sector == "private":
+    if data.kind != Kind.PROFESSIONAL and (
+        director_required(data.sector, category) or data.medical_director_inpe.strip()
+    ):
         director = Provider.objects.filter(
             inpe=data.medical_director_inpe, kind=Kind.PROFESSIONAL, status="active"
         ).first()
@@ -538,8 +551,8 @@ def _clean_change_values(provider: Provider, kind: str, values: dict[str, str]) 
     ):
         raise ValidationError(f"Commune inconnue : {cleaned['commune_code']}.")
     if (
-        cleaned.get("sector") == "private"
-        and provider.kind == Kind.ESTABLISHMENT
+        provider.kind == Kind.ESTABLISHMENT
+        and director_required(cleaned.get("sector", ""), provider.category)
         and provider.medical_director is None
     ):
         raise ValidationError(
