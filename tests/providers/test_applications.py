@@ -9,6 +9,7 @@ from snigi.providers.models import Application
 from snigi.providers.selectors import application_work_queue
 from snigi.providers.services import (
     GRANT_DELAY,
+    DuplicateProvider,
     application_check,
     application_grant,
     application_receive,
@@ -79,10 +80,35 @@ def complete(ilyas, kind: str, data: dict[str, str], **extra) -> Application:
 def test_duplicate_application_is_refused_with_the_existing_code(ilyas):
     first = application_grant(actor=ilyas, application_id=complete(ilyas, "professional",
                                                                    doctor_form(7)).pk)  # fmt: skip
-    again = complete(ilyas, "professional", {**doctor_form(8), "cnie": "BK000007"})
-    again = application_grant(actor=ilyas, application_id=again.pk)
-    assert again.status == "refused"
-    assert first.provider.inpe in again.decision_note
+    before = Application.objects.count()
+    with pytest.raises(DuplicateProvider, match=first.provider.inpe) as refused:
+        application_receive(actor=None, kind="professional", channel="online",
+                            data={**doctor_form(8), "cnie": "bk 000007"})  # fmt: skip
+    assert refused.value.existing_inpe == first.provider.inpe
+    assert Application.objects.count() == before  # online: told at once, nothing kept
+    posted = application_receive(actor=ilyas, kind="professional", channel="post",
+                                 data={**doctor_form(8), "cnie": "BK000007"})  # fmt: skip
+    assert posted.status == "refused"  # a posted file is kept, refused, and answered
+    assert first.provider.inpe in posted.decision_note
+
+
+def test_a_second_application_while_the_first_is_handled_is_refused(ilyas):
+    first = application_receive(actor=None, kind="professional", channel="online",
+                                data=doctor_form(12))  # fmt: skip
+    again = {**doctor_form(13), "cnie": doctor_form(12)["cnie"].lower()}
+    with pytest.raises(ValidationError, match=first.reference):
+        application_receive(actor=ilyas, kind="professional", channel="email", data=again)
+    same_order = {**doctor_form(14), "order_number": doctor_form(12)["order_number"]}
+    with pytest.raises(ValidationError, match="Ordre"):
+        application_receive(actor=None, kind="professional", channel="online", data=same_order)
+
+
+def test_a_holder_registered_meanwhile_makes_the_grant_a_refusal(ilyas, register):
+    application = complete(ilyas, "professional", doctor_form(15))
+    holder = register(cnie=doctor_form(15)["cnie"], order_number="ORD-ELSEWHERE")
+    refused = application_grant(actor=ilyas, application_id=application.pk)
+    assert refused.status == "refused"
+    assert holder.inpe in refused.decision_note
 
 
 def test_establishment_waits_for_its_directors_code(ilyas):

@@ -136,12 +136,12 @@ def test_a_duplicate_is_refused_by_mail_with_the_reason(ilyas, on_commit, mailou
     first = receive(1)
     application_check(actor=ilyas, application_id=first.pk, missing_pieces=[])
     first = application_grant(actor=ilyas, application_id=first.pk)
-    again = receive(2, cnie="BK000001", email="encore@example.ma")
-    application_check(actor=ilyas, application_id=again.pk, missing_pieces=[])
-    with on_commit():
-        again = application_grant(actor=ilyas, application_id=again.pk)
+    posted = doctor_form(2, cnie="BK000001", email="encore@example.ma")
+    with on_commit():  # a posted duplicate is kept, refused at once, and answered
+        again = application_receive(actor=ilyas, kind="professional", channel="post", data=posted)
     assert again.status == Application.Status.REFUSED
-    [mail] = mailoutbox
+    acknowledgement, mail = mailoutbox
+    assert again.reference in acknowledgement.subject
     assert mail.to == ["encore@example.ma"]
     assert "refusée" in mail.subject
     assert again.decision_note in mail.body

@@ -387,11 +387,18 @@ def test_check_then_grant_through_the_desk(ilyas):
     assert 'data-status="granted"' in html
 
 
-def test_a_grant_refused_as_duplicate_shows_the_reason(ilyas, register):
+def test_an_online_duplicate_is_told_the_existing_code_at_once(register):
     existing = register(cnie="BJ000001")
+    response = apply(Client(), "professionnel", doctor_post())
+    assert existing.inpe in response.content.decode()
+    assert not Application.objects.exists()
+
+
+def test_a_grant_refused_as_duplicate_shows_the_reason(ilyas, register):
     apply(Client(), "professionnel", doctor_post())
     application = Application.objects.get()
     application_check(actor=ilyas, application_id=application.pk, missing_pieces=[])
+    existing = register(cnie="BJ000001")  # registered meanwhile (an import, another desk)
     response = login(ilyas.username).post(
         f"/inpe/bureau/demandes/{application.pk}/", {"action": "grant"}, follow=True
     )

@@ -49,7 +49,7 @@ def load_demo_applications(*, seed: int, officer: User) -> int:
         for _ in range(count):
             i = adults[n]
             n += 1
-            online = rng.random() < 0.6
+            online = rng.random() < 0.6 and state != "refused"  # a posted duplicate is kept
             data = {
                 "category_code": str(rng.choice(CATEGORIES)),
                 "sector": "private" if rng.random() < 0.75 else "public",
@@ -74,7 +74,7 @@ def load_demo_applications(*, seed: int, officer: User) -> int:
                 documents=documents,  # type: ignore[arg-type]
             )
             made += 1
-            if state == "received":
+            if state == "received" or application.status == Application.Status.REFUSED:
                 continue
             missing = [pieces[-1]] if state == "incomplete" else []
             services.application_check(actor=officer, application_id=application.pk,

@@ -308,6 +308,17 @@ def application_receive(
     problems = _receipt_problems(provider_input, director_applied=director is not None)
     if problems:
         raise ValidationError(problems)
+    cnie = normalise_cnie(provider_input.cnie) if kind == Kind.PROFESSIONAL else None
+    if cnie:
+        data = {**data, "cnie": cnie}  # stored normalised, so that duplicates are found
+    _check_pending_duplicates(provider_input, cnie)
+    try:
+        _check_duplicates(provider_input, cnie)
+        refusal = ""
+    except DuplicateProvider as exc:
+        if actor is None or not role_has(actor.role, Capability.MANAGE_PROVIDERS):
+            raise  # online: the applicant is told the existing code at once
+        refusal = exc.messages[0]  # a posted file: kept, refused, and the applicant told
     checked = _checked_documents(documents)
     email = str(data.get("email", "")).strip()
     if email:
@@ -325,6 +336,8 @@ def application_receive(
             director_application=director,
             applicant=actor if actor is not None and actor.role == "provider" else None,
             follow_key_hash=_key_hash(key),
+            status=Application.Status.REFUSED if refusal else Application.Status.RECEIVED,
+            decision_note=refusal,
         )
         year = timezone.localtime(application.received_at).year  # the year in Morocco
         application.reference = f"INPE-{year}-{application.pk:06d}"
@@ -333,7 +346,34 @@ def application_receive(
             document_attach(actor=actor, checked=document, piece=piece, application=application)
     application.follow_key = key
     notifications.application_received(application, key)
+    if refusal:
+        notifications.application_refused(application)
     return application
+
+
+def _check_pending_duplicates(data: ProviderInput, cnie: str | None) -> None:
+    """A second application for the same holder while the first is still being handled."""
+    pending = Application.objects.filter(
+        status__in=[
+            Application.Status.RECEIVED,
+            Application.Status.INCOMPLETE,
+            Application.Status.COMPLETE,
+        ]
+    )
+    checks = (
+        ("cnie", cnie, "CNIE"),
+        ("order_number", data.order_number.strip(), "numéro d'inscription à l'Ordre"),
+        ("authorisation_number", data.authorisation_number.strip(), "autorisation"),
+    )
+    for field, value, label in checks:
+        if not value:
+            continue
+        found = pending.filter(**{f"data__{field}": value}).values_list("reference", flat=True)
+        if reference := found.first():
+            raise ValidationError(
+                f"Une demande pour ce {label} ({value}) est déjà en cours d'instruction "
+                f"(référence {reference})."
+            )
 
 
 UploadLike = UploadedFile | tuple[str, bytes]
@@ -344,7 +384,7 @@ def _receipt_problems(data: ProviderInput, *, director_applied: bool) -> list[st
     CNIE or an unknown category now, not at the grant. A director who applied alongside is
     enough: the grant waits for the director's code."""
     director_known = director_applied
-    if not director_known and data.kind != Kind.PROFESSIONAL and data.sector == "private":
+    if not director_known and data.kind != Kind.PROFESSIONAL and data.medical_director_inpe.strip():
         director_known = Provider.objects.filter(
             inpe=data.medical_director_inpe.strip(), kind=Kind.PROFESSIONAL, status="active"
         ).exists()
