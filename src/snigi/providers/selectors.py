@@ -177,7 +177,11 @@ class DirectoryPaginator(Paginator):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_indexonlyscan = off")
             cursor.execute("SET LOCAL enable_indexscan = off")
-            return hits.count()
+            count = hits.count()  # on an error, the savepoint's rollback undoes the SETs
+            # Inside an outer transaction, SET LOCAL would outlive this savepoint's release.
+            cursor.execute("RESET enable_indexonlyscan")
+            cursor.execute("RESET enable_indexscan")
+            return count
 
     @property
     def capped(self) -> bool:
