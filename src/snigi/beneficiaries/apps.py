@@ -9,10 +9,11 @@ class BeneficiariesConfig(AppConfig):
 
     def ready(self) -> None:
         from snigi.beneficiaries.home import person_cards
-        from snigi.beneficiaries.models import Household, Person
+        from snigi.beneficiaries.models import EligibilityRule, Household, Person
         from snigi.core.audit import register
         from snigi.core.home import register_home_cards
 
         register_home_cards(person_cards, order=10)
         register(Person)
         register(Household)
+        register(EligibilityRule)

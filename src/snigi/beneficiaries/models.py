@@ -73,3 +73,42 @@ class Person(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.first_name_lat} {self.last_name_lat}"
+
+
+class EligibilityRule(TimeStamped):
+    """One parameter of the eligibility rules (an age, a number of days or months, an amount),
+    with its validity dates and legal basis; ``regime`` empty: every regime."""
+
+    class Certainty(models.TextChoices):
+        SURE = "sure", _("établi")
+        LIKELY = "likely", _("probable")
+        UNSURE = "unsure", _("incertain")
+
+    code = models.CharField(max_length=40)
+    regime = models.ForeignKey(
+        Regime, on_delete=models.PROTECT, null=True, blank=True, related_name="rules"
+    )
+    value = models.DecimalField(max_digits=12, decimal_places=2)
+    unit = models.CharField(max_length=10)
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+    certainty = models.CharField(max_length=8, choices=Certainty.choices)
+    legal_basis = models.CharField(max_length=300)
+    description_fr = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["code", "regime", "valid_from"]
+        verbose_name = _("règle d'éligibilité")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code", "regime", "valid_from"], name="eligibility_rule_version"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="eligibility_rule_valid_range",
+            ),
+            models.CheckConstraint(condition=~Q(legal_basis=""), name="eligibility_rule_basis"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} = {self.value} {self.unit} ({self.valid_from})"

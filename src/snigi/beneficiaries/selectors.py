@@ -5,11 +5,12 @@ their own file and their dependants; other roles see no person."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 
-from snigi.beneficiaries.models import Person
+from snigi.beneficiaries.models import EligibilityRule, Person
 from snigi.core.audit import record_access, record_list_access
 from snigi.core.models import User
 from snigi.core.roles import Capability
@@ -69,3 +70,27 @@ def person_primary_insured_for_actor(*, actor: User, person: Person) -> Person |
 def person_page_shown(*, actor: User, people: Iterable[Person], query: str = "") -> None:
     """Log that a list or search page showed these persons to the actor (law 09-08)."""
     record_list_access(people, actor=actor, query=query)
+
+
+class RuleMissing(LookupError):
+    """No version of an eligibility rule is in force on the date asked."""
+
+
+def rule_value(code: str, on: datetime.date, *, regime: str = "") -> EligibilityRule:
+    """The version of rule ``code`` in force on ``on``: the regime's own if it has one, else
+    the general one (every regime); the latest that started on or before the date."""
+    in_force = (
+        EligibilityRule.objects.filter(code=code, valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .select_related("regime")
+        .order_by("-valid_from", "-pk")
+    )
+    if regime:
+        own = in_force.filter(regime__code=regime).first()
+        if own is not None:
+            return own
+    general = in_force.filter(regime__isnull=True).first()
+    if general is None:
+        raise RuleMissing(f"Aucune règle {code} en vigueur le {on:%d/%m/%Y}" + (
+            f" pour le régime {regime}." if regime else "."))  # fmt: skip
+    return general
