@@ -237,6 +237,9 @@ def test_the_new_medical_director_must_hold_an_active_professional_code(clinic, 
         ("professional", "transfer", {"address_line": "x" * 201}, "trop longue"),
         ("establishment", "name", {"name": "x" * 201}, "trop longue"),
         ("establishment", "legal_status", {"legal_status": "x" * 81}, "trop longue"),
+        # PostgreSQL refuses a NUL character: a clear message, not a server error.
+        ("professional", "contact", {"phone": "0522\x00"}, "Caractère nul"),
+        ("professional", "qualification", {"category_code": "MEDECIN\x00"}, "Caractère nul"),
     ],
 )
 def test_refusals_write_nothing(practice, clinic, amine, ilyas, who, kind, values, message):
@@ -248,6 +251,17 @@ def test_refusals_write_nothing(practice, clinic, amine, ilyas, who, kind, value
             declare(amine, provider, kind, values)
     assert not ProviderChange.objects.exists()
     assert not Document.objects.exists()
+
+
+def test_a_nul_character_in_a_note_is_dropped(practice, amine, ilyas):
+    change = declare(amine, practice, "contact", {"phone": "0522000000"}, documents=[],
+                     note="Nouveau\x00 numéro")  # fmt: skip
+    assert change.note == "Nouveau numéro"
+    with pytest.raises(ValidationError, match="motif"):
+        change_decide(actor=ilyas, change_id=change.pk, accept=False, note=" \x00 ")
+    change_decide(actor=ilyas, change_id=change.pk, accept=False, note="Numéro\x00 illisible")
+    change.refresh_from_db()
+    assert change.note == "Numéro illisible"
 
 
 def test_a_supporting_document_is_required_except_for_contact_details(practice, amine, ilyas):

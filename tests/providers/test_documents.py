@@ -175,6 +175,14 @@ def test_an_attached_document_is_stored_readable_under_its_hash(application, mak
     assert list(application.documents.all()) == [stored]
 
 
+def test_a_nul_character_in_the_piece_is_dropped(application):
+    """The API takes the piece as free text; PostgreSQL refuses a NUL character."""
+    checked = check_upload(("cnie.pdf", PDF))
+    document = document_attach(actor=None, checked=checked, piece="CNIE\x00 recto",
+                               application=application)  # fmt: skip
+    assert Document.objects.get(pk=document.pk).piece == "CNIE recto"
+
+
 def test_a_document_belongs_to_exactly_one_application_or_change(application):
     checked = check_upload(("cnie.pdf", PDF))
     with pytest.raises(ValueError, match="one application or one change"):

@@ -245,6 +245,21 @@ def test_a_wrong_key_or_an_unknown_reference_is_refused_alike(applied):
     assert follow(Client(), reference.lower(), key).status_code == 200
 
 
+def test_follow_ups_over_the_limit_from_one_address_get_429(applied, monkeypatch):
+    """The page counts with the API: neither is a way around the other's limit."""
+    client, reference, key = applied
+    monkeypatch.setattr(views_portal, "FOLLOW_LIMIT", (3, 3600))
+    assert follow(client, reference, key).status_code == 200
+    api = client.post("/api/v1/inpe/applications/follow", {"reference": reference, "key": key},
+                      content_type="application/json")  # fmt: skip
+    assert api.status_code == 200
+    assert follow(client, reference, "wrong key").status_code == 404
+    response = follow(client, reference, key)
+    assert response.status_code == 429
+    assert 'id="follow-status"' not in response.content.decode()
+    assert follow(Client(REMOTE_ADDR="192.0.2.8"), reference, key).status_code == 200
+
+
 def test_the_applicant_sends_the_missing_pieces(applied, ilyas):
     client, reference, key = applied
     application = Application.objects.get(reference=reference)
@@ -637,3 +652,10 @@ def test_home_cards_for_the_officer_and_the_holder(practice, amine, ilyas):
     assert card("Mon dossier INPE") == AMINE_INPE
     assert f'href="/inpe/{AMINE_INPE}/"' in html
     assert "Dossiers INPE à vérifier" not in html
+
+
+def test_a_provider_file_address_that_is_not_a_code_is_not_found(practice):
+    client = Client()
+    assert client.get(f"/inpe/{practice.inpe}/").status_code == 200
+    assert client.get(f"/inpe/{practice.inpe}xyz/").status_code == 404
+    assert client.get("/inpe/%00/").status_code == 404  # PostgreSQL refuses a NUL

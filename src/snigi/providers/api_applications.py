@@ -112,7 +112,8 @@ class FollowIn(Schema):
 @router.post("/inpe/applications/follow", response={200: ApplicationOut, 429: Message}, auth=None)
 def application_follow(request: HttpRequest, payload: FollowIn) -> ApplicationOut | Status[Message]:
     """The applicant follows a file with its reference and follow-up key (404 for either wrong)."""
-    if not hit("inpe-follow", request, limit=120, window_seconds=3600):
+    limit, window = views_portal.FOLLOW_LIMIT  # shared with the follow-up page
+    if not hit("inpe-follow", request, limit=limit, window_seconds=window):
         return Status(429, Message(detail="Trop de consultations : réessayez plus tard."))
     try:
         return _out(services.application_by_key(payload.reference, payload.key))

@@ -115,7 +115,7 @@ def document_attach(
             content_type=checked.content_type,
             size=len(checked.content),
             original_name=checked.name[:200],
-            piece=piece[:120],
+            piece=piece.replace("\x00", "")[:120],  # PostgreSQL refuses NUL
             application=application,
             change=change,
             uploaded_by=actor,

@@ -34,6 +34,7 @@ from snigi.providers.models import (
     Kind,
     Provider,
     ProviderChange,
+    Sector,
 )
 
 MAX_SUSPENSION_DAYS = 366  # at most one year (seed 002); 366 covers a leap year
@@ -98,8 +99,8 @@ def allocate_inpe_codes(count: int) -> list[str]:
 def _check_duplicates(data: ProviderInput, cnie: str | None) -> None:
     checks = (
         ("cnie", cnie, "CNIE"),
-        ("order_number", data.order_number or None, "numéro d'inscription à l'Ordre"),
-        ("authorisation_number", data.authorisation_number or None, "autorisation"),
+        ("order_number", data.order_number.strip() or None, "numéro d'inscription à l'Ordre"),
+        ("authorisation_number", data.authorisation_number.strip() or None, "autorisation"),
     )
     for field, value, label in checks:
         if value is None:
@@ -132,6 +133,8 @@ def provider_input_problems(
         problems.append(f"Commune inconnue : {data.commune_code}.")
     if not data.name.strip():
         problems.append("Le nom est obligatoire.")
+    if data.sector not in Sector.values:
+        problems.append(f"Secteur inconnu : {data.sector[:20]}.")
     if data.kind == Kind.PROFESSIONAL:
         try:
             normalise_cnie(data.cnie)
@@ -258,6 +261,7 @@ PIECES = {
 
 
 REQUIRED_FIELDS = ("category_code", "sector", "name", "commune_code")
+EARLIEST_RECEIPT = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)  # a mistyped year
 
 
 def _application_input(kind: str, data: dict[str, str]) -> ProviderInput:
@@ -270,7 +274,27 @@ def _application_input(kind: str, data: dict[str, str]) -> ProviderInput:
     missing = [name for name in REQUIRED_FIELDS if not str(data.get(name, "")).strip()]
     if missing:
         raise ValidationError(f"Champs obligatoires manquants : {', '.join(missing)}.")
-    return ProviderInput(kind=kind, **{k: str(v) for k, v in data.items()})
+    values = {k: str(v).strip() for k, v in data.items()}
+    problems = _text_problems(values)
+    if problems:
+        raise ValidationError(problems)
+    return ProviderInput(kind=kind, **values)
+
+
+def _text_problems(values: dict[str, str]) -> list[str]:
+    """A NUL character (PostgreSQL refuses it) or a value longer than the register's column,
+    found when the form is received, not when an officer grants or records it."""
+    problems = []
+    for name, value in values.items():
+        if "\x00" in value:
+            problems.append(f"Caractère nul interdit dans « {name} ».")
+            continue
+        # A CNIE is checked once normalised; codes are looked up.
+        field = None if name in FIELD_OF or name == "cnie" else Provider._meta.get_field(name)
+        limit = getattr(field, "max_length", None)
+        if limit is not None and len(value) > limit:
+            problems.append(f"Valeur trop longue pour « {name} » ({limit} caractères au plus).")
+    return problems
 
 
 @transaction.atomic
@@ -295,9 +319,14 @@ def application_receive(
     if channel not in Application.Channel.values:
         raise ValidationError(f"Canal inconnu : {channel}.")
     now = timezone.now()
+    if received_at is not None and timezone.is_naive(received_at):
+        received_at = timezone.make_aware(received_at)  # a time read in Morocco
     if received_at is not None and received_at > now:
         raise ValidationError("La date de réception ne peut pas être dans le futur.")
+    if received_at is not None and received_at < EARLIEST_RECEIPT:
+        raise ValidationError("Date de réception invalide : antérieure au 01/01/2000.")
     provider_input = _application_input(kind, data)  # unknown fields and kinds: refused now
+    data = {name: getattr(provider_input, name) for name in data}  # as checked: trimmed
     director = None
     if director_application_id is not None:
         director = Application.objects.filter(
@@ -414,7 +443,8 @@ def _key_hash(key: str) -> str:
 def application_by_key(reference: str, key: str) -> Application:
     """The application an applicant follows with its reference and follow-up key; the same
     error for an unknown reference and a wrong key."""
-    application = Application.objects.filter(reference=reference.strip().upper()[:20]).first()
+    reference = reference.replace("\x00", "").strip().upper()[:20]  # PostgreSQL refuses NUL
+    application = Application.objects.filter(reference=reference).first()
     if (
         application is None
         or not application.follow_key_hash
@@ -461,7 +491,8 @@ def application_check(
     application = Application.objects.select_for_update().get(pk=application_id)
     if application.status not in (Application.Status.RECEIVED, Application.Status.INCOMPLETE):
         raise ValidationError(f"La demande est déjà {application.get_status_display()}.")
-    pieces = [piece.strip() for piece in missing_pieces if piece.strip()]
+    pieces = [piece.replace("\x00", "").strip()[:200] for piece in missing_pieces]
+    pieces = [piece for piece in pieces if piece]
     with acting_as(actor):
         if pieces:
             application.status = Application.Status.INCOMPLETE
@@ -581,6 +612,11 @@ def _clean_change_values(provider: Provider, kind: str, values: dict[str, str]) 
     cleaned = {k: str(v).strip() for k, v in values.items() if str(v).strip()}
     if allowed and not cleaned:
         raise ValidationError("Indiquez au moins une nouvelle valeur.")
+    # Checked now, not when recorded: a declared value the register cannot hold would wait for
+    # an officer who could only reject it.
+    problems = _text_problems(cleaned)
+    if problems:
+        raise ValidationError(problems[0])
     if "category_code" in cleaned:
         category = Category.objects.filter(code=cleaned["category_code"]).first()
         if category is None or category.kind != provider.kind:
@@ -619,15 +655,6 @@ def _clean_change_values(provider: Provider, kind: str, values: dict[str, str]) 
         )
         if holder.exists():
             raise ValidationError("Ce numéro d'inscription à l'Ordre appartient à un autre code.")
-    # Checked now, not when recorded: a declared value the register cannot hold would wait for
-    # an officer who could only reject it.
-    for name, value in cleaned.items():
-        field = Provider._meta.get_field(name) if name not in FIELD_OF else None
-        limit = getattr(field, "max_length", None)
-        if limit is not None and len(value) > limit:
-            raise ValidationError(
-                f"Valeur trop longue pour « {name} » ({limit} caractères au plus)."
-            )
     return cleaned
 
 
@@ -677,7 +704,7 @@ def change_declare(
             effective_on=effective_on,
             new_values=cleaned,
             declared_by=actor,
-            note=note.strip()[:300],
+            note=_note(note),
         )
         for piece, document in checked:
             document_attach(actor=actor, checked=document, piece=piece, change=change)
@@ -688,6 +715,10 @@ def change_declare(
 
 FIELD_OF = {"category_code": "category", "commune_code": "commune",
             "medical_director_inpe": "medical_director"}  # fmt: skip
+
+
+def _note(note: str) -> str:
+    return note.replace("\x00", "").strip()[:300]
 
 
 def _apply_change(actor: User, change: ProviderChange, provider: Provider) -> ProviderChange:
@@ -735,14 +766,14 @@ def change_decide(*, actor: User, change_id: int, accept: bool, note: str = "") 
     if accept:
         _check_still_active(provider, change.kind)
         change.new_values = _clean_change_values(provider, change.kind, change.new_values)
-        if note.strip():
-            change.note = note.strip()[:300]
+        if _note(note):
+            change.note = _note(note)
         return _apply_change(actor, change, provider)
-    if not note.strip():
+    if not _note(note):
         raise ValidationError("Indiquez le motif du rejet.")
     with acting_as(actor):
         change.status = ProviderChange.Status.REJECTED
-        change.note = note.strip()[:300]
+        change.note = _note(note)
         change.decided_by = actor
         change.decided_at = timezone.now()
         change.save()

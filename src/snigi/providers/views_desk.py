@@ -146,9 +146,11 @@ _can_read_file = selectors.can_read_provider_file
 def provider_file(request: HttpRequest, code: str) -> HttpResponse:
     """Public facts for everyone; history, documents and the change form for the holder and the
     INPE officer."""
+    if not (len(code) == 9 and code.isascii() and code.isdigit()):
+        raise Http404  # never a query with what is not a code (a NUL is a database error)
     provider = get_object_or_404(
         Provider.objects.select_related("category", "commune__province", "medical_director"),
-        inpe=code[:9],
+        inpe=code,
     )
     private = _can_read_file(request.user, provider)
     officer = private and role_has(request.user.role, Capability.MANAGE_PROVIDERS)  # type: ignore[union-attr]

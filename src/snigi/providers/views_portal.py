@@ -18,6 +18,8 @@ from snigi.providers.models import Application, Kind
 
 KIND_SLUGS = {"professionnel": Kind.PROFESSIONAL, "etablissement": Kind.ESTABLISHMENT}
 APPLY_LIMIT = getattr(settings, "SNIGI_APPLY_LIMIT", (20, 3600))  # per client address
+# Follow-ups (the page and the API together) per client address: guessing keys, piling up pieces.
+FOLLOW_LIMIT = getattr(settings, "SNIGI_FOLLOW_LIMIT", (120, 3600))
 
 
 def director_application_id(reference: str) -> int | None:
@@ -83,6 +85,11 @@ def follow(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {"form": form}
     if request.method != "POST" or not form.is_valid():
         return render(request, "providers/follow.html", context)
+    limit, window = FOLLOW_LIMIT
+    if not hit("inpe-follow", request, limit=limit, window_seconds=window):
+        form.add_error(None, _("Trop de consultations depuis cette adresse : "
+                               "réessayez dans une heure."))  # fmt: skip
+        return render(request, "providers/follow.html", context, status=429)
     reference, key = form.cleaned_data["reference"], form.cleaned_data["key"]
     try:
         application = services.application_by_key(reference, key)
