@@ -101,7 +101,8 @@ def test_a_duplicate_is_found_whatever_the_spaces_around_its_order_number(regist
     body = {"kind": "professional", "data": doctor_form(24) | {"order_number": "  ORD-77 "}}
     response = Client().post(API, body, content_type="application/json")
     assert response.status_code == 422
-    assert holder.inpe in response.json()["detail"][0]
+    assert "existe déjà" in response.json()["detail"][0]
+    assert holder.inpe not in response.json()["detail"][0]  # not told to whoever typed it
 
 
 def test_the_follow_up_with_a_nul_character_is_a_wrong_reference():

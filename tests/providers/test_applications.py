@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from snigi.core.inpe import is_valid_inpe
-from snigi.providers.models import Application
+from snigi.providers.models import Application, Notification
 from snigi.providers.selectors import application_work_queue
 from snigi.providers.services import (
     GRANT_DELAY,
@@ -81,11 +81,16 @@ def test_duplicate_application_is_refused_with_the_existing_code(ilyas):
     first = application_grant(actor=ilyas, application_id=complete(ilyas, "professional",
                                                                    doctor_form(7)).pk)  # fmt: skip
     before = Application.objects.count()
-    with pytest.raises(DuplicateProvider, match=first.provider.inpe) as refused:
+    with pytest.raises(ValidationError, match="existe déjà") as refused:
         application_receive(actor=None, kind="professional", channel="online",
                             data={**doctor_form(8), "cnie": "bk 000007"})  # fmt: skip
-    assert refused.value.existing_inpe == first.provider.inpe
-    assert Application.objects.count() == before  # online: told at once, nothing kept
+    # online: refused at once, nothing kept, and the code is not given to whoever typed the
+    # CNIE (law 09-08); the registered holder is reminded of it instead
+    assert first.provider.inpe not in str(refused.value)
+    assert not isinstance(refused.value, DuplicateProvider)
+    assert Application.objects.count() == before
+    reminder = Notification.objects.get(provider=first.provider, subject__contains="Rappel")
+    assert first.provider.inpe in reminder.body
     posted = application_receive(actor=ilyas, kind="professional", channel="post",
                                  data={**doctor_form(8), "cnie": "BK000007"})  # fmt: skip
     assert posted.status == "refused"  # a posted file is kept, refused, and answered
@@ -96,8 +101,11 @@ def test_a_second_application_while_the_first_is_handled_is_refused(ilyas):
     first = application_receive(actor=None, kind="professional", channel="online",
                                 data=doctor_form(12))  # fmt: skip
     again = {**doctor_form(13), "cnie": doctor_form(12)["cnie"].lower()}
-    with pytest.raises(ValidationError, match=first.reference):
+    with pytest.raises(ValidationError, match=first.reference):  # the officer is told which
         application_receive(actor=ilyas, kind="professional", channel="email", data=again)
+    with pytest.raises(ValidationError, match="déjà en cours") as online:
+        application_receive(actor=None, kind="professional", channel="online", data=again)
+    assert first.reference not in str(online.value)
     same_order = {**doctor_form(14), "order_number": doctor_form(12)["order_number"]}
     with pytest.raises(ValidationError, match="Ordre"):
         application_receive(actor=None, kind="professional", channel="online", data=same_order)

@@ -432,3 +432,11 @@ def test_a_code_whose_cessation_is_ahead_still_takes_changes_but_no_second_end(
         end,
         "0522000001",
     )
+
+
+def test_an_activity_change_cannot_make_a_clinic_without_a_director(register, ilyas):
+    lab = register("establishment", category_code="LABORATOIRE", sector="private")
+    with pytest.raises(ValidationError, match="directeur médical"):
+        declare(ilyas, lab, "activity", {"category_code": "CLINIQUE"})
+    lab.refresh_from_db()
+    assert lab.category.code == "LABORATOIRE"

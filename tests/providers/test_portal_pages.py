@@ -402,10 +402,12 @@ def test_check_then_grant_through_the_desk(ilyas):
     assert 'data-status="granted"' in html
 
 
-def test_an_online_duplicate_is_told_the_existing_code_at_once(register):
+def test_an_online_duplicate_is_refused_without_naming_the_code(register):
     existing = register(cnie="BJ000001")
     response = apply(Client(), "professionnel", doctor_post())
-    assert existing.inpe in response.content.decode()
+    html = response.content.decode()
+    assert "existe déjà" in html
+    assert existing.inpe not in html
     assert not Application.objects.exists()
 
 
@@ -659,3 +661,22 @@ def test_a_provider_file_address_that_is_not_a_code_is_not_found(practice):
     assert client.get(f"/inpe/{practice.inpe}/").status_code == 200
     assert client.get(f"/inpe/{practice.inpe}xyz/").status_code == 404
     assert client.get("/inpe/%00/").status_code == 404  # PostgreSQL refuses a NUL
+
+
+def test_the_officer_refuses_a_file_with_its_reason_and_the_holder_may_apply_again(ilyas):
+    apply(Client(), "professionnel", doctor_post())
+    application = Application.objects.get()
+    officer = login(ilyas.username)
+    url = f"/inpe/bureau/demandes/{application.pk}/"
+    empty = officer.post(url, {"action": "refuse", "reason": "  "}, follow=True)
+    assert "motif du refus" in empty.content.decode()
+    application.refresh_from_db()
+    assert application.status == Application.Status.RECEIVED
+    officer.post(url, {"action": "refuse", "reason": "Pas un professionnel de santé"})
+    application.refresh_from_db()
+    assert application.status == Application.Status.REFUSED
+    assert application.decision_note == "Pas un professionnel de santé"
+    assert application.notifications.filter(subject__contains="refusée").exists()
+    again = apply(Client(), "professionnel", doctor_post())  # no longer blocks the holder
+    assert again.status_code == 302
+    assert Application.objects.count() == 2

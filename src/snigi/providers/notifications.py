@@ -194,3 +194,30 @@ def change_decided(change: ProviderChange) -> list[Notification]:
         notify(subject=subject, body=body, email=email, user=user, provider=provider)
         for email, user in recipients or [("", None)]
     ]
+
+
+def code_reminder(provider: Provider) -> list[Notification]:
+    """Someone applied online with this holder's identifiers: the holder (its address and its
+    accounts) is reminded of the code, which the applicant was not told."""
+    accounts = list(User.objects.filter(inpe=provider.inpe, is_active=True))
+    recipients: list[tuple[str, User | None]] = [(a.email, a) for a in accounts]
+    if provider.email and provider.email not in {a.email for a in accounts}:
+        recipients.append((provider.email, None))
+    return [
+        notify(
+            subject=lambda: _("Rappel de votre code INPE"),
+            body=lambda: (
+                _(
+                    "Une demande de code INPE a été faite en ligne avec vos identifiants. "
+                    "Vous détenez déjà le code INPE %(code)s : il est permanent, aucune "
+                    "nouvelle demande n'est nécessaire. Si vous n'êtes pas à l'origine de "
+                    "cette demande, informez l'ANAM (inpe@anam.ma)."
+                )
+                % {"code": provider.inpe}
+            ),
+            email=email,
+            user=user,
+            provider=provider,
+        )
+        for email, user in recipients or [("", None)]
+    ]

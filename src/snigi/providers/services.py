@@ -11,6 +11,7 @@ import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -297,8 +298,28 @@ def _text_problems(values: dict[str, str]) -> list[str]:
     return problems
 
 
+class _OnlineDuplicate(Exception):  # noqa: N818 — internal signal, never leaves this module
+    def __init__(self, existing_inpe: str) -> None:
+        super().__init__(existing_inpe)
+        self.existing_inpe = existing_inpe
+
+
+def application_receive(**kwargs: Any) -> Application:
+    """See ``_application_receive``. An online application from a holder already registered is
+    refused without naming the code (law 09-08: typing an identifier must not reveal whose code
+    it is); the registered holder is reminded of it instead, outside the refused transaction."""
+    try:
+        return _application_receive(**kwargs)
+    except _OnlineDuplicate as exc:
+        provider = Provider.objects.filter(inpe=exc.existing_inpe).first()
+        if provider is not None:
+            with transaction.atomic():
+                notifications.code_reminder(provider)
+        raise ValidationError(ONLINE_DUPLICATE) from exc
+
+
 @transaction.atomic
-def application_receive(
+def _application_receive(
     *,
     actor: User | None,
     kind: str,
@@ -340,13 +361,14 @@ def application_receive(
     cnie = normalise_cnie(provider_input.cnie) if kind == Kind.PROFESSIONAL else None
     if cnie:
         data = {**data, "cnie": cnie}  # stored normalised, so that duplicates are found
-    _check_pending_duplicates(provider_input, cnie)
+    officer = actor is not None and role_has(actor.role, Capability.MANAGE_PROVIDERS)
+    _check_pending_duplicates(provider_input, cnie, reveal=officer)
     try:
         _check_duplicates(provider_input, cnie)
         refusal = ""
     except DuplicateProvider as exc:
-        if actor is None or not role_has(actor.role, Capability.MANAGE_PROVIDERS):
-            raise  # online: the applicant is told the existing code at once
+        if not officer:
+            raise _OnlineDuplicate(exc.existing_inpe) from exc
         refusal = exc.messages[0]  # a posted file: kept, refused, and the applicant told
     checked = _checked_documents(documents)
     email = str(data.get("email", "")).strip()
@@ -380,7 +402,14 @@ def application_receive(
     return application
 
 
-def _check_pending_duplicates(data: ProviderInput, cnie: str | None) -> None:
+ONLINE_DUPLICATE = (
+    "Demande en double : un code INPE existe déjà pour ce titulaire. Il vient d'être rappelé "
+    "aux coordonnées enregistrées du titulaire ; pour toute question, contactez l'ANAM "
+    "(inpe@anam.ma)."
+)
+
+
+def _check_pending_duplicates(data: ProviderInput, cnie: str | None, *, reveal: bool) -> None:
     """A second application for the same holder while the first is still being handled."""
     pending = Application.objects.filter(
         status__in=[
@@ -399,6 +428,11 @@ def _check_pending_duplicates(data: ProviderInput, cnie: str | None) -> None:
             continue
         found = pending.filter(**{f"data__{field}": value}).values_list("reference", flat=True)
         if reference := found.first():
+            if not reveal:
+                raise ValidationError(
+                    f"Une demande pour ce {label} est déjà en cours d'instruction ; "
+                    "suivez-la avec sa référence et sa clé de suivi."
+                )
             raise ValidationError(
                 f"Une demande pour ce {label} ({value}) est déjà en cours d'instruction "
                 f"(référence {reference})."
@@ -505,6 +539,25 @@ def application_check(
         application.save()
     if pieces:
         notifications.application_incomplete(application)
+    return application
+
+
+@transaction.atomic
+def application_refuse(*, actor: User, application_id: int, reason: str) -> Application:
+    """The INPE officer refuses a file not yet decided (not a health professional, a forged
+    piece…) with its reason; the applicant is notified, and may apply again."""
+    require(actor, Capability.MANAGE_PROVIDERS)
+    reason = reason.replace("\x00", "").strip()
+    if not reason:
+        raise ValidationError("Indiquez le motif du refus.")
+    application = Application.objects.select_for_update().get(pk=application_id)
+    if application.status in (Application.Status.GRANTED, Application.Status.REFUSED):
+        raise ValidationError(f"La demande est déjà {application.get_status_display()}.")
+    with acting_as(actor):
+        application.status = Application.Status.REFUSED
+        application.decision_note = reason[:300]
+        application.save()
+    notifications.application_refused(application)
     return application
 
 
@@ -626,9 +679,17 @@ def _clean_change_values(provider: Provider, kind: str, values: dict[str, str]) 
         and not Commune.objects.filter(code=cleaned["commune_code"]).exists()
     ):
         raise ValidationError(f"Commune inconnue : {cleaned['commune_code']}.")
+    new_category = (
+        Category.objects.filter(code=cleaned["category_code"]).first()
+        if "category_code" in cleaned
+        else None
+    )
     if (
         provider.kind == Kind.ESTABLISHMENT
-        and director_required(cleaned.get("sector", ""), provider.category)
+        and ("sector" in cleaned or new_category is not None)
+        and director_required(
+            cleaned.get("sector", provider.sector), new_category or provider.category
+        )
         and provider.medical_director is None
     ):
         raise ValidationError(

@@ -110,6 +110,11 @@ def application(request: HttpRequest, application_id: int) -> HttpResponse:
                 else:
                     messages.warning(request, done.decision_note)
                 return redirect("providers:application", item.pk)
+            elif action == "refuse":
+                reason = request.POST.get("reason", "")[:300]
+                services.application_refuse(actor=request.user, application_id=item.pk,  # type: ignore[arg-type]
+                                            reason=reason)  # fmt: skip
+                return redirect("providers:application", item.pk)
             elif action == "documents":
                 documents = DocumentsForm(request.POST, request.FILES)
                 if documents.is_valid():

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 
 from snigi.core.ratelimit import hit
 from snigi.providers import services
@@ -79,6 +80,7 @@ def received(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@sensitive_post_parameters("key")
 def follow(request: HttpRequest) -> HttpResponse:
     """POST only carries the reference and key (never in a URL, so never in a server log)."""
     form = FollowForm(request.POST or None)
