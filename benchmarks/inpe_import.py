@@ -110,8 +110,9 @@ def main() -> int:
     from snigi.core.models import User
     from snigi.core.services import user_create
     from snigi.providers.demo_register import load_demo_register
-    from snigi.providers.importer import RegisterFile, providers_import
+    from snigi.providers.importer import providers_import
     from snigi.providers.models import Provider
+    from snigi.providers.register_file import RegisterFile
 
     officer = User.objects.filter(username="bench_inpe").first() or user_create(
         actor=None, username="bench_inpe", password=os.urandom(12).hex() + "-Aa1",

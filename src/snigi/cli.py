@@ -70,7 +70,8 @@ def import_providers(args: list[str]) -> int:
     from snigi.core.models import User
     from snigi.core.roles import Capability
     from snigi.core.scoping import require
-    from snigi.providers.importer import ImportFileError, Outcome, RegisterFile, providers_import
+    from snigi.providers.importer import Outcome, providers_import
+    from snigi.providers.register_file import ImportFileError, RegisterFile
 
     parser = argparse.ArgumentParser(
         prog="snigi import-providers", description=import_providers.__doc__

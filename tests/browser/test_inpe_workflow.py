@@ -14,13 +14,13 @@ from PIL import Image
 
 from snigi.core.inpe import normalise_inpe
 from snigi.core.models import Commune
+from snigi.providers.changes import change_declare
 from snigi.providers.models import Application, Document, Provider, ProviderChange
 from snigi.providers.services import (
     ProviderInput,
     application_check,
     application_grant,
     application_receive,
-    change_declare,
     provider_register,
 )
 from tests.browser.test_accessibility import LANGUAGES, Audit

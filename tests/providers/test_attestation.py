@@ -24,7 +24,7 @@ from snigi.providers.attestation import (
     attestation_pdf,
     can_download_attestation,
 )
-from snigi.providers.services import change_declare
+from snigi.providers.changes import change_declare
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Declared changes and status (``services.change_declare``, ``change_decide``): the holder
+"""Declared changes and status (``changes.change_declare``, ``change_decide``): the holder
 declares and waits, the INPE officer records at once or decides; the history keeps the previous
 values, the code never changes, a cessation takes effect on its date."""
 
@@ -13,9 +13,9 @@ from django.utils import timezone
 from snigi.core.audit import LogEntry
 from snigi.core.roles import Role
 from snigi.core.services import user_create
+from snigi.providers.changes import change_decide, change_declare
 from snigi.providers.models import Document, Notification, Provider, ProviderChange
 from snigi.providers.selectors import inpe_verify, inpe_verify_batch
-from snigi.providers.services import change_decide, change_declare
 from tests.conftest import PASSWORD
 from tests.providers.samples import AMINE_INPE, PDF, next_code_is_amines, upload
 

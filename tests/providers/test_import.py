@@ -11,14 +11,9 @@ from snigi.cli import main
 from snigi.core.audit import LogEntry
 from snigi.core.inpe import inpe_from_serial
 from snigi.core.models import Commune
-from snigi.providers.importer import (
-    NEW_CODE,
-    ImportFileError,
-    Outcome,
-    RegisterFile,
-    providers_import,
-)
+from snigi.providers.importer import NEW_CODE, Outcome, providers_import
 from snigi.providers.models import ConventionPeriod, InpeSerial, Provider
+from snigi.providers.register_file import ImportFileError, RegisterFile
 from snigi.providers.selectors import inpe_verify
 
 pytestmark = pytest.mark.django_db

@@ -12,13 +12,9 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.utils import timezone
 
+from snigi.providers.changes import change_declare
 from snigi.providers.models import Application, Notification, Provider
-from snigi.providers.services import (
-    application_check,
-    application_grant,
-    application_receive,
-    change_declare,
-)
+from snigi.providers.services import application_check, application_grant, application_receive
 from tests.providers.samples import doctor_form
 
 pytestmark = pytest.mark.django_db

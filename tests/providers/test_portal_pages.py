@@ -14,13 +14,9 @@ from snigi.core.models import RateCounter
 from snigi.core.roles import Role
 from snigi.core.services import user_create
 from snigi.providers import views_portal
+from snigi.providers.changes import change_declare
 from snigi.providers.models import Application, Document, ProviderChange
-from snigi.providers.services import (
-    application_check,
-    application_grant,
-    application_receive,
-    change_declare,
-)
+from snigi.providers.services import application_check, application_grant, application_receive
 from tests.conftest import PASSWORD, login
 from tests.providers.samples import (
     AMINE_INPE,

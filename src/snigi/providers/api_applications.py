@@ -13,7 +13,7 @@ from ninja.files import UploadedFile
 
 from snigi.core.ratelimit import hit
 from snigi.core.scoping import request_actor
-from snigi.providers import selectors, services, views_portal
+from snigi.providers import changes, selectors, services, views_portal
 from snigi.providers.models import Application, Provider, ProviderChange
 
 router = Router(tags=["INPE – demandes"])
@@ -265,7 +265,7 @@ def change_create(
     """Declare a change (holder: waits for the officer) or record it (officer: applied), with
     its effective date and supporting document (multipart: ``values`` as JSON text)."""
     try:
-        change = services.change_declare(
+        change = changes.change_declare(
             actor=request_actor(request),
             inpe=code,
             kind=payload.kind,
@@ -290,7 +290,7 @@ def change_decision(
 ) -> ChangeOut:
     """The INPE officer records a declared change or rejects it with its reason."""
     try:
-        change = services.change_decide(
+        change = changes.change_decide(
             actor=request_actor(request),
             change_id=change_id,
             accept=payload.accept,

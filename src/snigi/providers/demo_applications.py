@@ -14,7 +14,7 @@ from django.utils import timezone
 from snigi.core.models import User
 from snigi.demo.generator import generate_people
 from snigi.demo.loader import commune_table
-from snigi.providers import services
+from snigi.providers import changes, services
 from snigi.providers.demo_register import PROVIDER_PEOPLE_START
 from snigi.providers.models import Application, Provider, ProviderChange
 
@@ -112,9 +112,9 @@ def _demo_changes(rng: np.random.Generator, officer: User) -> None:
             note="Déclaration en ligne (démonstration)",
         )
         if provider is professionals[0]:
-            services.change_decide(actor=officer, change_id=change.pk, accept=True)
+            changes.change_decide(actor=officer, change_id=change.pk, accept=True)
     for provider, days in ((professionals[3], -200), (professionals[4], 20)):
-        services.change_declare(
+        changes.change_declare(
             actor=officer,
             inpe=provider.inpe,
             kind=ProviderChange.Kind.CESSATION,

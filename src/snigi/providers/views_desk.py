@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from snigi.core.audit import record_access
 from snigi.core.roles import Capability, role_has
 from snigi.core.scoping import require
-from snigi.providers import selectors, services
+from snigi.providers import changes, selectors, services
 from snigi.providers.forms import ApplicationForm, ChangeForm, CheckForm, DocumentsForm
 from snigi.providers.models import Application, Document, Provider, ProviderChange
 from snigi.providers.views_portal import KIND_SLUGS, director_application_id
@@ -159,8 +159,8 @@ def provider_file(request: HttpRequest, code: str) -> HttpResponse:
     )
     private = _can_read_file(request.user, provider)
     officer = private and role_has(request.user.role, Capability.MANAGE_PROVIDERS)  # type: ignore[union-attr]
-    kinds = [k for k in services.CHANGE_FIELDS[provider.kind]
-             if officer or k not in services.OFFICER_ONLY]  # fmt: skip
+    kinds = [k for k in changes.CHANGE_FIELDS[provider.kind]
+             if officer or k not in changes.OFFICER_ONLY]  # fmt: skip
     form = ChangeForm(None, kinds=kinds, provider_kind=provider.kind) if private else None
     if request.method == "POST":
         if not private:
@@ -173,10 +173,10 @@ def provider_file(request: HttpRequest, code: str) -> HttpResponse:
             values = {
                 k: v
                 for k, v in form.values().items()
-                if k in services.CHANGE_FIELDS[provider.kind][kind]
+                if k in changes.CHANGE_FIELDS[provider.kind][kind]
             }
             try:
-                change = services.change_declare(
+                change = changes.change_declare(
                     actor=request.user,  # type: ignore[arg-type]
                     inpe=provider.inpe,
                     kind=kind,
@@ -223,7 +223,7 @@ def change_decide(request: HttpRequest, change_id: int) -> HttpResponse:
     _officer(request)
     change = get_object_or_404(ProviderChange.objects.select_related("provider"), pk=change_id)
     try:
-        services.change_decide(
+        changes.change_decide(
             actor=request.user,  # type: ignore[arg-type]
             change_id=change.pk,
             accept=request.POST.get("decision") == "accept",
