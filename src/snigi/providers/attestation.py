@@ -31,9 +31,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from snigi.core.models import Province, User
-from snigi.core.roles import Capability, Role, role_has
 from snigi.providers.models import Kind, Provider, Sector
-from snigi.providers.selectors import inpe_canonical
+from snigi.providers.selectors import can_read_provider_file, inpe_canonical
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 LATIN, LATIN_BOLD = "Helvetica", "Helvetica-Bold"
@@ -70,12 +69,9 @@ ALERT = colors.HexColor("#b3261e")
 
 
 def can_download_attestation(user: User | AnonymousUser | None, provider: Provider) -> bool:
-    """The holder of the code (a provider account carrying it) and the INPE officers."""
-    if not isinstance(user, User) or not user.is_active:
-        return False
-    if role_has(user.role, Capability.MANAGE_PROVIDERS):
-        return True
-    return user.role == Role.PROVIDER and user.inpe == provider.inpe
+    """The holder of the code (a provider account carrying it) and the INPE officers: the
+    readers of the provider's private file."""
+    return can_read_provider_file(user, provider)
 
 
 def attestation_provider_get(*, actor: User | AnonymousUser | None, code: str) -> Provider:

@@ -165,14 +165,21 @@ def application_refused(application: Application) -> Notification:
     )
 
 
-def change_decided(change: ProviderChange) -> list[Notification]:
-    """Tell the provider (its address and its accounts) that a declared change is recorded or
-    rejected."""
-    provider = change.provider
+def _holder_recipients(provider: Provider) -> list[tuple[str, User | None]]:
+    """The holder's accounts and the provider's own address (once), or a record with no
+    address when there is none, so that the notice is kept all the same."""
     accounts = list(User.objects.filter(inpe=provider.inpe, is_active=True))
     recipients: list[tuple[str, User | None]] = [(a.email, a) for a in accounts]
     if provider.email and provider.email not in {a.email for a in accounts}:
         recipients.append((provider.email, None))
+    return recipients or [("", None)]
+
+
+def change_decided(change: ProviderChange) -> list[Notification]:
+    """Tell the provider (its address and its accounts) that a declared change is recorded or
+    rejected."""
+    provider = change.provider
+    recipients = _holder_recipients(provider)
     applied = change.status == ProviderChange.Status.APPLIED
 
     def subject() -> str:
@@ -192,17 +199,14 @@ def change_decided(change: ProviderChange) -> list[Notification]:
 
     return [
         notify(subject=subject, body=body, email=email, user=user, provider=provider)
-        for email, user in recipients or [("", None)]
+        for email, user in recipients
     ]
 
 
 def code_reminder(provider: Provider) -> list[Notification]:
     """Someone applied online with this holder's identifiers: the holder (its address and its
     accounts) is reminded of the code, which the applicant was not told."""
-    accounts = list(User.objects.filter(inpe=provider.inpe, is_active=True))
-    recipients: list[tuple[str, User | None]] = [(a.email, a) for a in accounts]
-    if provider.email and provider.email not in {a.email for a in accounts}:
-        recipients.append((provider.email, None))
+    recipients = _holder_recipients(provider)
     return [
         notify(
             subject=lambda: _("Rappel de votre code INPE"),
@@ -219,5 +223,5 @@ def code_reminder(provider: Provider) -> list[Notification]:
             user=user,
             provider=provider,
         )
-        for email, user in recipients or [("", None)]
+        for email, user in recipients
     ]

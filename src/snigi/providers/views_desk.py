@@ -144,9 +144,6 @@ def application(request: HttpRequest, application_id: int) -> HttpResponse:
     return render(request, "providers/application.html", context)
 
 
-_can_read_file = selectors.can_read_provider_file
-
-
 @never_cache
 def provider_file(request: HttpRequest, code: str) -> HttpResponse:
     """Public facts for everyone; history, documents and the change form for the holder and the
@@ -157,7 +154,7 @@ def provider_file(request: HttpRequest, code: str) -> HttpResponse:
         Provider.objects.select_related("category", "commune__province", "medical_director"),
         inpe=code,
     )
-    private = _can_read_file(request.user, provider)
+    private = selectors.can_read_provider_file(request.user, provider)
     officer = private and role_has(request.user.role, Capability.MANAGE_PROVIDERS)  # type: ignore[union-attr]
     kinds = [k for k in changes.CHANGE_FIELDS[provider.kind]
              if officer or k not in changes.OFFICER_ONLY]  # fmt: skip
@@ -245,7 +242,8 @@ def document(request: HttpRequest, document_id: int) -> FileResponse:
     )
     provider = item.change.provider if item.change else item.application.provider  # type: ignore[union-attr]
     officer = role_has(request.user.role, Capability.MANAGE_PROVIDERS)  # type: ignore[union-attr]
-    if not officer and not (provider is not None and _can_read_file(request.user, provider)):
+    holder = provider is not None and selectors.can_read_provider_file(request.user, provider)
+    if not officer and not holder:
         raise PermissionDenied(_("Ce document ne vous est pas accessible."))
     record_access(item, actor=request.user)  # a copy of a CNIE or an authorisation
     response = FileResponse(item.file.open("rb"), content_type=item.content_type,
