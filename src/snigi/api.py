@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
 from snigi.beneficiaries.api import router as persons_router
+from snigi.beneficiaries.api_rights import router as rights_router
 from snigi.core.api import router as core_router
 from snigi.core.api_auth import SessionAuth, TokenAuth
 from snigi.providers.api import router as providers_router
@@ -25,6 +26,7 @@ api = NinjaAPI(
 )
 api.add_router("/", core_router)
 api.add_router("/persons", persons_router)
+api.add_router("/", rights_router)
 api.add_router("/", applications_router)  # before /inpe/{code}
 api.add_router("/", providers_router)
 

@@ -1,5 +1,10 @@
-"""Persons and households: the minimal file the foundation needs (the beneficiaries issue
-extends it with enrolments per regime, eligibility, cards and contributions)."""
+"""Persons and households, their enrolments in the regimes (as insured or as dependants), the
+contributions and certificates that open rights, the exemptions, and the RAMED households'
+eligibility, cards and contributions.
+
+A ``Person`` is one national identity record, shared by every fund; what a fund manages is an
+``Enrolment``. ``Person.regime`` and ``Person.organisation`` mirror the person's current
+enrolment (kept by the services) so that scoping stays a one-table filter."""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from snigi.core.models import Commune, Organisation, Regime, TimeStamped
+from snigi.core.models import Commune, Organisation, Regime, TimeStamped, User
 
 
 class Household(TimeStamped):
@@ -49,6 +54,9 @@ class Person(TimeStamped):
     commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="people")
     address_line = models.CharField(max_length=200, blank=True)
     phone = models.CharField(max_length=10, blank=True)
+    # Normalised "LAST FIRST" (see ``identity.name_key``): the exact check at enrolment for
+    # people without a CNIE matches it with the birth date and the sex.
+    name_key = models.CharField(max_length=170, blank=True, default="")
     primary_insured = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="dependants"
     )
@@ -62,7 +70,10 @@ class Person(TimeStamped):
     class Meta:
         ordering = ["last_name_lat", "first_name_lat", "pk"]
         verbose_name = _("personne")
-        indexes = [models.Index(fields=["last_name_lat", "first_name_lat"])]
+        indexes = [
+            models.Index(fields=["last_name_lat", "first_name_lat"]),
+            models.Index(fields=["name_key", "birth_date"], name="person_identity_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(cnie=""), name="person_cnie_null_not_empty"),
             models.CheckConstraint(
@@ -73,6 +84,15 @@ class Person(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.first_name_lat} {self.last_name_lat}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        from snigi.beneficiaries.identity import name_key
+
+        self.name_key = name_key(self.last_name_lat, self.first_name_lat)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"last_name_lat", "first_name_lat"} & set(update_fields):  # type: ignore[call-overload]
+            kwargs["update_fields"] = {*update_fields, "name_key"}  # type: ignore[misc]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class EligibilityRule(TimeStamped):
@@ -112,3 +132,283 @@ class EligibilityRule(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.code} = {self.value} {self.unit} ({self.valid_from})"
+
+
+class Enrolment(TimeStamped):
+    """One person's membership of one regime over a period: as insured (with the fund's
+    membership number) or as a dependant of an insured's enrolment. Closing an enrolment keeps
+    it, with its end, the reason and the date rights are kept until."""
+
+    class Kind(models.TextChoices):
+        INSURED = "insured", _("assuré")
+        DEPENDANT = "dependant", _("ayant droit")
+
+    class Relationship(models.TextChoices):
+        SELF = "self", _("assuré lui-même")
+        SPOUSE = "spouse", _("conjoint")
+        CHILD = "child", _("enfant")
+
+    class Category(models.TextChoices):
+        ACTIVE = "active", _("actif")
+        PENSIONER = "pensioner", _("titulaire de pension")
+        STUDENT = "student", _("étudiant")
+        SELF_EMPLOYED = "self_employed", _("travailleur non salarié")
+        STATE_PAID = "state_paid", _("cotisation à la charge de l'État")
+        POOR = "poor", _("RAMED – pauvreté")
+        VULNERABLE = "vulnerable", _("RAMED – vulnérabilité")
+        OTHER = "other", _("autre")
+
+    class EndReason(models.TextChoices):
+        END_OF_WORK = "end_of_work", _("cessation d'activité")
+        DEATH = "death", _("décès")
+        INSURED_DEATH = "insured_death", _("décès de l'assuré (veuf, veuve, orphelin)")
+        DIVORCE = "divorce", _("divorce")
+        REGIME_CHANGE = "regime_change", _("changement de régime")
+        ELIGIBILITY_END = "eligibility_end", _("fin d'éligibilité")
+        AGE_LIMIT = "age_limit", _("limite d'âge")
+        CANCELLED = "cancelled", _("annulation (enrôlement erroné)")
+        OTHER = "other", _("autre")
+
+    class Source(models.TextChoices):
+        AGENT = "agent", _("saisie d'un agent")
+        LIST = "list", _("liste d'un organisme")
+        RAMED = "ramed", _("décision RAMED")
+        DEMO = "demo", _("données de démonstration")
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="enrolments")
+    regime = models.ForeignKey(Regime, on_delete=models.PROTECT, related_name="enrolments")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="enrolments"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    relationship = models.CharField(max_length=8, choices=Relationship.choices)
+    category = models.CharField(max_length=14, choices=Category.choices, default=Category.ACTIVE)
+    insured = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="dependants"
+    )
+    fund_number = models.CharField(max_length=20, blank=True, default="")
+    start = models.DateField()
+    end = models.DateField(null=True, blank=True)
+    end_reason = models.CharField(max_length=16, choices=EndReason.choices, blank=True)
+    rights_until = models.DateField(null=True, blank=True)  # set on closing: end + retention
+    disabled = models.BooleanField(default=False)  # a disabled child: no age limit
+    ramed_eligibility = models.ForeignKey(
+        "RamedEligibility",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="enrolments",
+    )
+    override_reason = models.TextField(blank=True)
+    override_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    source = models.CharField(max_length=6, choices=Source.choices, default=Source.AGENT)
+
+    class Meta:
+        ordering = ["person", "start", "pk"]
+        verbose_name = _("immatriculation")
+        indexes = [
+            models.Index(fields=["person", "start"], name="enrolment_person_idx"),
+            models.Index(fields=["organisation", "fund_number"], name="enrolment_number_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="insured", insured__isnull=True, relationship="self")
+                    & ~Q(fund_number="")
+                )
+                | (Q(kind="dependant", insured__isnull=False) & ~Q(relationship="self")),
+                name="enrolment_kind_consistent",
+            ),
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=models.F("start")),
+                name="enrolment_period",
+            ),
+            models.CheckConstraint(
+                condition=(Q(end__isnull=True) & Q(end_reason="") & Q(rights_until__isnull=True))
+                | (Q(end__isnull=False) & ~Q(end_reason="") & Q(rights_until__gte=models.F("end"))),
+                name="enrolment_closing_consistent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} – {self.regime.code} ({self.get_kind_display()})"
+
+
+class StudentCertificate(TimeStamped):
+    """A school or university certificate for one academic year: it keeps a child over 21 (to
+    26) covered as a dependant until ``valid_until``."""
+
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.PROTECT, related_name="student_certificates"
+    )
+    academic_year = models.CharField(max_length=9)  # "2025-2026"
+    valid_from = models.DateField()
+    valid_until = models.DateField()
+
+    class Meta:
+        ordering = ["enrolment", "valid_until"]
+        verbose_name = _("certificat de scolarité")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment", "academic_year"], name="student_certificate_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__gte=models.F("valid_from")),
+                name="student_certificate_period",
+            ),
+        ]
+
+
+class Contribution(TimeStamped):
+    """A month of contributions of an insured's enrolment: the days the employer declared
+    (salaried) or the amount paid (self-employed, Achamil)."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="contributions")
+    month = models.DateField()  # the first day of the month
+    days = models.PositiveSmallIntegerField(null=True, blank=True)
+    amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["enrolment", "month"]
+        verbose_name = _("cotisation")
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "month"], name="contribution_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="contribution_first_day"),
+            models.CheckConstraint(
+                condition=Q(days__isnull=True) | Q(days__lte=31), name="contribution_days"
+            ),
+            models.CheckConstraint(
+                condition=Q(days__isnull=False) | Q(amount__isnull=False),
+                name="contribution_days_or_amount",
+            ),
+        ]
+
+
+class Exemption(TimeStamped):
+    """An exemption from the ticket modérateur (ALD / ALC) granted by the managing fund. The
+    rights check tells that it exists and its dates, never the condition."""
+
+    class Kind(models.TextChoices):
+        ALD = "ALD", _("affection de longue durée")
+        ALC = "ALC", _("affection lourde et coûteuse")
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="exemptions")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=3, choices=Kind.choices)
+    condition_code = models.CharField(max_length=10, blank=True)  # medical: never in the check
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["person", "valid_from"]
+        verbose_name = _("exonération du ticket modérateur")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="exemption_period",
+            )
+        ]
+
+
+class RamedEligibility(TimeStamped):
+    """A household's RAMED application sent by the local authority, the eligibility decision
+    (poor or vulnerable) and its 3-year period; a renewal is a new application."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("reçue")
+        ELIGIBLE = "eligible", _("éligible")
+        INELIGIBLE = "ineligible", _("non éligible")
+
+    class Category(models.TextChoices):
+        POOR = "poor", _("pauvreté")
+        VULNERABLE = "vulnerable", _("vulnérabilité")
+
+    reference = models.CharField(max_length=20, unique=True)  # RAMED-2014-000123
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="ramed_eligibilities"
+    )
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="+")
+    received_on = models.DateField()
+    urban = models.BooleanField()
+    income_per_person = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    patrimony_score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    socioeconomic_score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    category = models.CharField(max_length=10, choices=Category.choices, blank=True)
+    decision_reason = models.CharField(max_length=300, blank=True)
+    decided_on = models.DateField(null=True, blank=True)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+    renewal_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="renewals"
+    )
+
+    class Meta:
+        ordering = ["-received_on", "pk"]
+        verbose_name = _("éligibilité RAMED")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="eligible")
+                | (
+                    ~Q(category="")
+                    & Q(valid_from__isnull=False, valid_to__isnull=False, decided_on__isnull=False)
+                ),
+                name="ramed_eligible_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="ramed_eligibility_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class RamedCard(TimeStamped):
+    """The household's card for one eligibility period and its life: produced, delivered to
+    the province, collected by the household, activated. A vulnerable household's card is
+    released (collected) only once the year's contribution is paid."""
+
+    class State(models.TextChoices):
+        PRODUCED = "produced", _("produite")
+        DELIVERED = "delivered", _("livrée à la province")
+        COLLECTED = "collected", _("retirée")
+        ACTIVATED = "activated", _("activée")
+
+    eligibility = models.OneToOneField(
+        RamedEligibility, on_delete=models.PROTECT, related_name="card"
+    )
+    number = models.CharField(max_length=20, unique=True)
+    state = models.CharField(max_length=9, choices=State.choices, default=State.PRODUCED)
+    produced_on = models.DateField()
+    delivered_on = models.DateField(null=True, blank=True)
+    collected_on = models.DateField(null=True, blank=True)
+    activated_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("carte RAMED")
+
+
+class RamedContribution(TimeStamped):
+    """A vulnerable household's annual contribution: 120 DH per person, capped at 600 DH per
+    household (rules in ``EligibilityRule``), and when it was paid."""
+
+    eligibility = models.ForeignKey(
+        RamedEligibility, on_delete=models.PROTECT, related_name="contributions"
+    )
+    year = models.PositiveSmallIntegerField()
+    persons = models.PositiveSmallIntegerField()
+    amount_due = models.DecimalField(max_digits=14, decimal_places=2)
+    paid_on = models.DateField(null=True, blank=True)
+    receipt = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["eligibility", "year"]
+        verbose_name = _("contribution RAMED")
+        constraints = [
+            models.UniqueConstraint(fields=["eligibility", "year"], name="ramed_contribution_year")
+        ]

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 
-from snigi.beneficiaries.models import EligibilityRule, Person
+from snigi.beneficiaries.models import EligibilityRule, Enrolment, Person
 from snigi.core.audit import record_access, record_list_access
 from snigi.core.models import User
 from snigi.core.roles import Capability
@@ -70,6 +70,34 @@ def person_primary_insured_for_actor(*, actor: User, person: Person) -> Person |
 def person_page_shown(*, actor: User, people: Iterable[Person], query: str = "") -> None:
     """Log that a list or search page showed these persons to the actor (law 09-08)."""
     record_list_access(people, actor=actor, query=query)
+
+
+def enrolment_get_for_actor(*, actor: User, enrolment_id: int) -> Enrolment:
+    """An enrolment the actor may act on: ANAM national roles with the capability, a fund agent
+    for their organisation and its mutuals (else ``Enrolment.DoesNotExist``)."""
+    require(actor, Capability.VIEW_PERSON)
+    scope = scope_for(actor)
+    enrolments = Enrolment.objects.select_related("person", "regime", "organisation", "insured")
+    if scope.national:
+        pass
+    elif scope.organisation_ids:
+        enrolments = enrolments.filter(organisation_id__in=scope.organisation_ids)
+    else:
+        enrolments = enrolments.none()
+    enrolment = enrolments.filter(pk=enrolment_id).first()
+    if enrolment is None:
+        raise Enrolment.DoesNotExist("Immatriculation introuvable ou hors de votre périmètre.")
+    return enrolment
+
+
+def person_enrolments(*, person: Person) -> QuerySet[Enrolment]:
+    """Every enrolment of a person (already read through ``person_get_for_actor``), latest
+    first, with the insured they depend on."""
+    return (
+        Enrolment.objects.filter(person=person)
+        .select_related("regime", "organisation", "insured__person", "override_by")
+        .order_by("-start", "-pk")
+    )
 
 
 class RuleMissing(LookupError):

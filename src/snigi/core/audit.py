@@ -17,7 +17,6 @@ from typing import Any
 from auditlog.context import auditlog_value, set_actor
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
-from auditlog.signals import accessed
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
@@ -77,10 +76,23 @@ def acting_as(actor: Any) -> Iterator[None]:
             auditlog_value.set(outer)
 
 
-def record_access(instance: models.Model, *, actor: Any) -> None:
-    """Log that ``actor`` viewed ``instance`` (a person's file)."""
-    with acting_as(actor):
-        accessed.send(sender=instance.__class__, instance=instance)
+def record_access(instance: models.Model, *, actor: Any, purpose: str = "file") -> None:
+    """Log that ``actor`` viewed ``instance`` (a person's file), and why: ``purpose`` says through
+    what (``file``: the file page or API, ``rights_check``, ``enrolment``, ``download``…)."""
+    context = _request_context() or {}
+    LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(instance.__class__),
+        object_pk=str(instance.pk),
+        object_id=instance.pk,
+        object_repr=str(instance)[:200],
+        action=LogEntry.Action.ACCESS,
+        actor=actor,
+        actor_email=getattr(actor, "email", None) or None,
+        remote_addr=context.get("remote_addr"),
+        remote_port=context.get("remote_port"),
+        timestamp=timezone.now(),
+        additional_data={"via": purpose},
+    )
 
 
 def record_list_access(instances: Iterable[models.Model], *, actor: Any, query: str = "") -> int:

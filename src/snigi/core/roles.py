@@ -54,6 +54,10 @@ class Capability(StrEnum):
     MANAGE_USERS = "manage_users"
     MANAGE_PROVIDERS = "manage_providers"
     SUSPEND_PROVIDERS = "suspend_providers"
+    ENROL_PERSONS = "enrol_persons"  # register insured people and dependants, close rights
+    OVERRIDE_DOUBLE_ENROLMENT = "override_double_enrolment"  # with a reason, audited
+    MANAGE_RAMED = "manage_ramed"  # RAMED households, eligibility, cards, contributions
+    CHECK_RIGHTS = "check_rights"  # the real-time rights check (coverage, not medical data)
 
 
 _EVERYONE = {Capability.VIEW_REFERENCE_DATA}
@@ -76,6 +80,12 @@ for _role in Role:
         caps.add(Capability.MANAGE_PROVIDERS)
     if _role in {Role.ANAM_LEGAL_HEAD, Role.ANAM_DIRECTOR_GENERAL}:
         caps.add(Capability.SUSPEND_PROVIDERS)
+    if _role in {Role.FUND_AGENT, Role.ANAM_RAMED_OPERATIONS}:
+        caps.add(Capability.ENROL_PERSONS)
+    if _role == Role.ANAM_RAMED_OPERATIONS:
+        caps |= {Capability.OVERRIDE_DOUBLE_ENROLMENT, Capability.MANAGE_RAMED}
+    if _role in _ANAM_PERSON_READERS | {Role.FUND_AGENT, Role.PROVIDER, Role.INSURED}:
+        caps.add(Capability.CHECK_RIGHTS)
     if _role == Role.AUDITOR:
         caps |= {Capability.VIEW_AUDIT}
     if _role == Role.ADMINISTRATOR:

@@ -16,6 +16,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
+from snigi.beneficiaries.identity import name_key
 from snigi.beneficiaries.models import Household, Person
 from snigi.core.models import Commune, Organisation, Regime
 from snigi.demo.bulk import insert_rows
@@ -128,7 +129,7 @@ HOUSEHOLD_COLUMNS = ("id", "demo_key", "commune_id", "address_line", "created_at
 PERSON_COLUMNS = (
     "id", "demo_key", "cnie", "first_name_lat", "last_name_lat", "first_name_ar",
     "last_name_ar", "sex", "birth_date", "household_id", "household_role", "commune_id",
-    "address_line", "phone", "primary_insured_id", "regime_id", "organisation_id",
+    "address_line", "phone", "name_key", "primary_insured_id", "regime_id", "organisation_id",
     "created_at", "updated_at",
 )  # fmt: skip
 
@@ -163,7 +164,8 @@ def _rows(
             (
                 key + 1, key, cnies[i] or None, first_lat[i], last_lat[i], first_ar[i],
                 last_ar[i], sexes[i], births[i], household + 1, roles[i], commune_ids[i],
-                addresses[i], phones[i], household + 1 if dependant else None,
+                addresses[i], phones[i], name_key(last_lat[i], first_lat[i]),
+                household + 1 if dependant else None,
                 regimes[i] if covered else None,
                 organisations[i] if organisations[i] >= 0 else None, now, now,
             )

@@ -1,0 +1,337 @@
+"""Rights: is a person covered on a date, by which regime and fund, until when and why.
+
+How rights open depends on the regime (the parameters are the versioned ``EligibilityRule``s in
+force on the date of care; the mechanism per regime is here):
+
+- ``AMO_CNSS_SALARIES`` (active): the days declared over the 6 calendar months before the month
+  of care reach 54; a pensioner is covered over the enrolment period.
+- ``AMO_TNS``, ``AMO_ACHAMIL``: the waiting period from the first month paid has passed
+  (``WAITING_MONTHS``, none if no rule), and every month from the first paid to the month before
+  the month of care is paid (contributions up to date).
+- ``RAMED`` (historical): over the household's eligibility period, while the regime was in
+  force; a vulnerable household only for the years its contribution is paid.
+- every other regime (CNOPS, students, Tadamon, article 114): over the enrolment period.
+
+A closed enrolment covers up to its ``rights_until`` (the retention the closing gave: 6 months
+after the end of work, 12 for a divorced spouse, 24 for a widow(er) and orphans) if rights were
+open on its last day. A dependant is covered when their own enrolment covers the date, the insured
+is covered on it, and, for a child, the age rule holds (21; 26 with a student certificate for the
+date; no limit when disabled).
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.db.models.signals import post_delete, post_save
+
+from snigi.beneficiaries import eligibility
+from snigi.beneficiaries.models import (
+    Contribution,
+    EligibilityRule,
+    Enrolment,
+    RamedContribution,
+    StudentCertificate,
+)
+
+DECLARED_DAYS, PAID_MONTHS, RAMED, PERIOD = "declared_days", "paid_months", "ramed", "period"
+BASIS_BY_REGIME = {
+    "AMO_CNSS_SALARIES": DECLARED_DAYS,
+    "AMO_TNS": PAID_MONTHS,
+    "AMO_ACHAMIL": PAID_MONTHS,
+    "RAMED": RAMED,
+}
+
+
+def basis_of(enrolment: Enrolment) -> str:
+    basis = BASIS_BY_REGIME.get(enrolment.regime.code, PERIOD)
+    if basis == DECLARED_DAYS and enrolment.category == Enrolment.Category.PENSIONER:
+        return PERIOD
+    return basis
+
+
+# ----------------------------------------------------------------------------- the rule book
+
+
+@dataclass(frozen=True)
+class _Version:
+    regime: str  # "" = every regime
+    value: Decimal
+    valid_from: datetime.date
+    valid_to: datetime.date | None
+
+
+class RuleBook:
+    """Every eligibility rule in memory, answering as ``selectors.rule_value`` does (the
+    regime's own version in force on the date, else the general one)."""
+
+    def __init__(
+        self, rules: Iterable[tuple[str, str, Decimal, datetime.date, datetime.date | None]]
+    ):
+        self._versions: dict[str, list[_Version]] = defaultdict(list)
+        for code, regime, value, valid_from, valid_to in rules:
+            self._versions[code].append(_Version(regime or "", value, valid_from, valid_to))
+        for versions in self._versions.values():
+            versions.sort(key=lambda v: v.valid_from, reverse=True)
+
+    def value(self, code: str, on: datetime.date, *, regime: str = "") -> Decimal | None:
+        in_force = [
+            v
+            for v in self._versions.get(code, ())
+            if v.valid_from <= on and (v.valid_to is None or on <= v.valid_to)
+        ]
+        for wanted in (regime, "") if regime else ("",):
+            for version in in_force:
+                if version.regime == wanted:
+                    return version.value
+        return None
+
+    def integer(self, code: str, on: datetime.date, *, regime: str = "", default: int = 0) -> int:
+        value = self.value(code, on, regime=regime)
+        return default if value is None else int(value)
+
+
+_CACHE_SECONDS = 60.0
+_cache_lock = threading.Lock()
+_cache: tuple[float, RuleBook] | None = None
+
+
+def rule_book() -> RuleBook:
+    """The rules, read once a minute at most (and at once after a change in this process)."""
+    global _cache
+    with _cache_lock:
+        if _cache is not None and time.monotonic() - _cache[0] < _CACHE_SECONDS:
+            return _cache[1]
+    book = RuleBook(
+        EligibilityRule.objects.values_list(
+            "code", "regime__code", "value", "valid_from", "valid_to"
+        )
+    )
+    with _cache_lock:
+        _cache = (time.monotonic(), book)
+    return book
+
+
+def forget_rules(**_: object) -> None:
+    global _cache
+    with _cache_lock:
+        _cache = None
+
+
+post_save.connect(forget_rules, sender=EligibilityRule, dispatch_uid="rights_rules_save")
+post_delete.connect(forget_rules, sender=EligibilityRule, dispatch_uid="rights_rules_delete")
+
+
+# ----------------------------------------------------------------------------- coverage
+
+
+@dataclass(frozen=True)
+class Coverage:
+    covered: bool
+    reason: str  # French, for the agent, the provider and the insured
+    until: datetime.date | None = None  # the last day known covered (None: open-ended)
+
+
+def _month_end(day: datetime.date) -> datetime.date:
+    return day.replace(day=1) + relativedelta(months=1) - datetime.timedelta(days=1)
+
+
+def _earliest(*days: datetime.date | None) -> datetime.date | None:
+    known = [d for d in days if d is not None]
+    return min(known) if known else None
+
+
+@dataclass
+class Facts:
+    """What the rules need beyond the enrolments, read in a few queries for a set of them."""
+
+    declared: dict[int, dict[tuple[int, int], int]] = field(default_factory=dict)
+    paid: dict[int, set[datetime.date]] = field(default_factory=dict)
+    certificates: dict[int, list[tuple[datetime.date, datetime.date]]] = field(default_factory=dict)
+    ramed_paid: dict[tuple[int, int], datetime.date | None] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, enrolments: Iterable[Enrolment], on: datetime.date) -> Facts:
+        facts = cls()
+        enrolments = list(enrolments)
+        contributing = [e.pk for e in enrolments if basis_of(e) in (DECLARED_DAYS, PAID_MONTHS)]
+        if contributing:
+            for enrolment_id, month, days, amount in Contribution.objects.filter(
+                enrolment_id__in=contributing, month__lte=on
+            ).values_list("enrolment_id", "month", "days", "amount"):
+                if days is not None:
+                    key = (month.year, month.month)
+                    facts.declared.setdefault(enrolment_id, {})[key] = days
+                if amount is not None:
+                    facts.paid.setdefault(enrolment_id, set()).add(month)
+        children = [e.pk for e in enrolments if e.relationship == Enrolment.Relationship.CHILD]
+        if children:
+            for enrolment_id, start, end in StudentCertificate.objects.filter(
+                enrolment_id__in=children
+            ).values_list("enrolment_id", "valid_from", "valid_until"):
+                facts.certificates.setdefault(enrolment_id, []).append((start, end))
+        ramed = {e.ramed_eligibility_id for e in enrolments if e.ramed_eligibility_id}
+        if ramed:
+            for eligibility_id, year, paid_on in RamedContribution.objects.filter(
+                eligibility_id__in=ramed
+            ).values_list("eligibility_id", "year", "paid_on"):
+                facts.ramed_paid[(eligibility_id, year)] = paid_on
+        return facts
+
+
+def _open_by_basis(
+    enrolment: Enrolment, on: datetime.date, facts: Facts, rules: RuleBook
+) -> Coverage:
+    """Rights on ``on`` by the regime's mechanism, inside the enrolment period."""
+    regime = enrolment.regime.code
+    basis = basis_of(enrolment)
+    if basis == DECLARED_DAYS:
+        required = rules.integer("OPENING_CONTRIBUTION_DAYS", on, regime=regime, default=0)
+        months = rules.integer("OPENING_WINDOW_MONTHS", on, regime=regime, default=6)
+        days = eligibility.contribution_days(
+            facts.declared.get(enrolment.pk, {}), on, months=months
+        )
+        if days >= required:
+            return Coverage(
+                True,
+                f"{days} jours de cotisations déclarés sur les {months} mois précédents "
+                f"(au moins {required} requis).",
+                _month_end(on),
+            )
+        return Coverage(
+            False,
+            f"Droits non ouverts : {days} jours de cotisations déclarés sur les {months} mois "
+            f"précédents, {required} requis.",
+        )
+    if basis == PAID_MONTHS:
+        paid = facts.paid.get(enrolment.pk, set())
+        if not paid:
+            return Coverage(False, "Droits non ouverts : aucune cotisation payée.")
+        first = min(paid)
+        waiting = rules.integer("WAITING_MONTHS", on, regime=regime, default=0)
+        opens = eligibility.rights_after_waiting(first, waiting)
+        if on < opens:
+            return Coverage(
+                False, f"Stage de {waiting} mois en cours : droits ouverts le {opens:%d/%m/%Y}."
+            )
+        month = first
+        this_month = on.replace(day=1)
+        while month < this_month:
+            if month not in paid:
+                return Coverage(
+                    False, f"Cotisations non à jour : le mois {month:%m/%Y} n'est pas payé."
+                )
+            month += relativedelta(months=1)
+        return Coverage(True, "Cotisations à jour.", _month_end(on))
+    if basis == RAMED:
+        if not enrolment.regime.in_force_on(on):
+            return Coverage(
+                False,
+                "Le RAMED n'est plus en vigueur à cette date (basculement vers l'AMO Tadamon).",
+            )
+        if enrolment.category == Enrolment.Category.VULNERABLE:
+            paid_on = facts.ramed_paid.get((enrolment.ramed_eligibility_id or 0, on.year))
+            if paid_on is None or paid_on > on:
+                return Coverage(
+                    False,
+                    f"Ménage vulnérable : la contribution annuelle {on.year} n'est pas payée.",
+                )
+            return Coverage(
+                True,
+                "RAMED, ménage vulnérable, contribution payée.",
+                datetime.date(on.year, 12, 31),
+            )
+        return Coverage(True, "RAMED, ménage en situation de pauvreté.")
+    return Coverage(True, "Immatriculation en cours.")
+
+
+def insured_coverage(
+    enrolment: Enrolment, on: datetime.date, facts: Facts, rules: RuleBook
+) -> Coverage:
+    """Rights of an insured's own enrolment on ``on``."""
+    if on < enrolment.start:
+        return Coverage(False, f"Immatriculation à partir du {enrolment.start:%d/%m/%Y}.")
+    if enrolment.end is not None and on > enrolment.end:
+        if enrolment.rights_until is None or on > enrolment.rights_until:
+            return Coverage(
+                False,
+                f"Immatriculation close le {enrolment.end:%d/%m/%Y} "
+                f"({enrolment.get_end_reason_display()}).",
+            )
+        at_end = _open_by_basis(enrolment, enrolment.end, facts, rules)
+        if not at_end.covered:
+            return Coverage(False, "Droits non ouverts à la clôture : pas de maintien des droits.")
+        return Coverage(
+            True,
+            f"Maintien des droits après clôture ({enrolment.get_end_reason_display()}) "
+            f"jusqu'au {enrolment.rights_until:%d/%m/%Y}.",
+            enrolment.rights_until,
+        )
+    result = _open_by_basis(enrolment, on, facts, rules)
+    if result.covered:
+        end = enrolment.end if enrolment.end is not None else None
+        until = _earliest(result.until, enrolment.rights_until or end)
+        return Coverage(True, result.reason, until)
+    return result
+
+
+def dependant_coverage(
+    enrolment: Enrolment,
+    on: datetime.date,
+    insured: Coverage,
+    facts: Facts,
+    rules: RuleBook,
+) -> Coverage:
+    """Rights of a dependant's enrolment on ``on``, given the insured's coverage that day."""
+    if on < enrolment.start:
+        return Coverage(False, f"Ayant droit à partir du {enrolment.start:%d/%m/%Y}.")
+    if enrolment.end is not None and on > enrolment.end:
+        if enrolment.rights_until is not None and on <= enrolment.rights_until:
+            own = Coverage(
+                True,
+                f"Maintien des droits ({enrolment.get_end_reason_display()}) "
+                f"jusqu'au {enrolment.rights_until:%d/%m/%Y}.",
+                enrolment.rights_until,
+            )
+        else:
+            return Coverage(
+                False,
+                f"Qualité d'ayant droit close le {enrolment.end:%d/%m/%Y} "
+                f"({enrolment.get_end_reason_display()}).",
+            )
+    elif not insured.covered:
+        return Coverage(False, f"L'assuré n'est pas couvert : {insured.reason}")
+    else:
+        own = Coverage(
+            True, "Ayant droit d'un assuré couvert.", _earliest(insured.until, enrolment.end)
+        )
+    if enrolment.relationship != Enrolment.Relationship.CHILD:
+        return own
+    child = child_rule(enrolment, on, facts, rules)
+    if not child.covered:
+        return child
+    return Coverage(True, f"{own.reason} {child.reason}", _earliest(own.until, child.until))
+
+
+def child_rule(enrolment: Enrolment, on: datetime.date, facts: Facts, rules: RuleBook) -> Coverage:
+    """The age rule of a child dependant on ``on``."""
+    studying_until = None
+    for start, end in facts.certificates.get(enrolment.pk, ()):
+        if start <= on <= end:
+            studying_until = max(end, studying_until or end)
+    result = eligibility.child_coverage(
+        enrolment.person.birth_date,
+        on,
+        child_max_age=rules.integer("CHILD_MAX_AGE", on, default=21),
+        student_max_age=rules.integer("STUDENT_CHILD_MAX_AGE", on, default=26),
+        studying_until=studying_until,
+        disabled=enrolment.disabled,
+    )
+    return Coverage(result.covered, result.reason, result.until)
