@@ -4,17 +4,33 @@ from __future__ import annotations
 
 import datetime
 import itertools
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
 
 from snigi.beneficiaries import services
-from snigi.beneficiaries.models import Enrolment
+from snigi.beneficiaries.models import Enrolment, Household, Person
 from snigi.core.models import Commune
 
 _numbers = itertools.count(100_000_001)
 _cnies = itertools.count(10_001)
 
+CNSS = "AMO_CNSS_SALARIES"
+CNOPS = "AMO_CNOPS_PUBLIC"
+TNS = "AMO_TNS"
+
 
 def commune_code() -> str:
     return Commune.objects.order_by("code").values_list("code", flat=True).first()
+
+
+def fresh_cnie() -> str:
+    return f"ZT{next(_cnies)}"
+
+
+def fresh_number() -> str:
+    """A fresh 9-digit membership number (valid for the CNSS and for the other funds)."""
+    return str(next(_numbers))
 
 
 def person(**overrides) -> services.PersonInput:
@@ -25,23 +41,63 @@ def person(**overrides) -> services.PersonInput:
         "sex": "F",
         "birth_date": datetime.date(1985, 3, 14),
         "commune": commune_code(),
-        "cnie": f"ZT{next(_cnies)}",
+        "cnie": fresh_cnie(),
     }
     data.update(overrides)
     return services.PersonInput(**data)
 
 
 def insured(
-    actor, *, regime="AMO_CNSS_SALARIES", start=datetime.date(2024, 1, 1), **person_fields
+    actor,
+    *,
+    regime=CNSS,
+    start=datetime.date(2024, 1, 1),
+    organisation=None,
+    category=Enrolment.Category.ACTIVE,
+    fund_number=None,
+    override_reason="",
+    **person_fields,
 ) -> Enrolment:
-    organisation = {"AMO_CNOPS_PUBLIC": "CNOPS"}.get(regime, "")
+    if organisation is None:
+        organisation = {CNOPS: "CNOPS"}.get(regime, "")
     return services.enrol_insured(
         actor=actor,
         person=person(**person_fields),
         regime=regime,
         organisation=organisation,
-        fund_number=str(next(_numbers)),
+        fund_number=fund_number or fresh_number(),
         start=start,
+        category=category,
+        override_reason=override_reason,
+    )
+
+
+def dependant(
+    actor,
+    insured_enrolment: Enrolment,
+    *,
+    relationship=Enrolment.Relationship.CHILD,
+    start=None,
+    disabled=False,
+    certificate=None,
+    override_reason="",
+    **person_fields,
+) -> Enrolment:
+    """A spouse or a child of ``insured_enrolment``; a child has no CNIE unless given one."""
+    defaults = (
+        {"first_name_lat": "Ahmed", "sex": "M", "birth_date": datetime.date(2012, 5, 20), "cnie": ""}
+        if relationship == Enrolment.Relationship.CHILD
+        else {"first_name_lat": "Omar", "sex": "M", "birth_date": datetime.date(1983, 1, 2)}
+    )
+    return services.add_dependant(
+        actor=actor,
+        insured=insured_enrolment,
+        person=person(**{**defaults, **person_fields}),
+        relationship=relationship,
+        start=start or insured_enrolment.start,
+        disabled=disabled,
+        student_certificate=certificate,
+        override_reason=override_reason,
     )
 
 
@@ -55,3 +111,28 @@ def declare_days(
         data[month] = (days, None)
         month = (month + datetime.timedelta(days=32)).replace(day=1)
     services.record_contributions(actor=actor, enrolment=enrolment, months=data)
+
+
+def pay_months(
+    actor,
+    enrolment: Enrolment,
+    first: datetime.date,
+    months: int,
+    *,
+    skip: tuple[datetime.date, ...] = (),
+    amount: Decimal = Decimal("150.00"),
+) -> None:
+    """``amount`` paid (self-employed) for ``months`` consecutive months from ``first``, but
+    for the months in ``skip``."""
+    first = first.replace(day=1)
+    data = {
+        first + relativedelta(months=n): (None, amount)
+        for n in range(months)
+        if first + relativedelta(months=n) not in skip
+    }
+    services.record_contributions(actor=actor, enrolment=enrolment, months=data)
+
+
+def row_counts() -> dict[str, int]:
+    """How many persons, households and enrolments exist (to show that a refusal wrote nothing)."""
+    return {model.__name__: model.objects.count() for model in (Person, Household, Enrolment)}

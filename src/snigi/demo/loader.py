@@ -17,9 +17,31 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from snigi.beneficiaries.identity import name_key
-from snigi.beneficiaries.models import Household, Person
+from snigi.beneficiaries.models import (
+    Contribution,
+    Enrolment,
+    Exemption,
+    Household,
+    Person,
+    RamedCard,
+    RamedContribution,
+    RamedEligibility,
+    StudentCertificate,
+)
 from snigi.core.models import Commune, Organisation, Regime
 from snigi.demo.bulk import insert_rows
+from snigi.demo.coverage import (
+    CARD_COLUMNS,
+    CERTIFICATE_COLUMNS,
+    CONTRIBUTION_COLUMNS,
+    ELIGIBILITY_COLUMNS,
+    ENROLMENT_COLUMNS,
+    EXEMPTION_COLUMNS,
+    RAMED_CONTRIBUTION_COLUMNS,
+    Context,
+    CoverageRows,
+    household_coverage,
+)
 from snigi.demo.generator import BLOCK, CommuneTable, PeopleBatch, generate_people
 from snigi.demo.models import DemoDataset
 
@@ -134,9 +156,34 @@ PERSON_COLUMNS = (
 )  # fmt: skip
 
 
+def unit(key: int, salt: int) -> float:
+    """A deterministic uniform number in [0, 1) for (key, salt): scalar splitmix64."""
+    mask = (1 << 64) - 1
+    x = (key + salt * 0x9E3779B97F4A7C15) & mask
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & mask
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & mask
+    x ^= x >> 31
+    return (x >> 11) / float(1 << 53)
+
+
+def coverage_context(seed: int) -> Context:
+    regimes = dict(Regime.objects.values_list("pk", "code"))
+    return Context(
+        today=timezone.localdate(),
+        now=timezone.now(),
+        unit=lambda key, salt: unit(key, salt * 1_000_003 + seed),
+        regime_codes=regimes,
+        regime_ids={code: pk for pk, code in regimes.items()},
+        organisation_ids=dict(Organisation.objects.values_list("code", "pk")),
+        urban_communes=frozenset(
+            Commune.objects.filter(kind=Commune.Kind.URBAN).values_list("pk", flat=True)
+        ),
+    )
+
+
 def _rows(
-    batch: PeopleBatch, plan: CoveragePlan, seed: int, communes: dict[str, int]
-) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    batch: PeopleBatch, plan: CoveragePlan, seed: int, communes: dict[str, int], ctx: Context
+) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], CoverageRows]:
     """Rows for a raw multi-row insert (the ORM's per-value preparation costs 4x more)."""
     regime, organisation = _coverage(batch, plan, seed)
     keys = np.asarray(batch.demo_key, dtype=np.int64).tolist()
@@ -151,26 +198,44 @@ def _rows(
     ]  # fmt: skip
     cnies, first_lat, last_lat, first_ar, last_ar, sexes, addresses, phones = columns
     regimes, organisations = regime.tolist(), organisation.tolist()
-    now = timezone.now()
+    coverage = CoverageRows()
+    members: list[tuple[int, str, object, str, int, int, int]] = []
+    for i, key in enumerate(keys):
+        if household_keys[i] == key and members:
+            household_coverage(ctx, coverage, members)  # type: ignore[arg-type]
+            members = []
+        if household_keys[i] == key or members:  # a slice may start inside a household
+            members.append((key, roles[i], births[i], cnies[i], commune_ids[i], regimes[i],
+                            organisations[i]))  # fmt: skip
+    if members:
+        household_coverage(ctx, coverage, members)  # type: ignore[arg-type]
+    now = ctx.now
     households: list[tuple[object, ...]] = []
     people: list[tuple[object, ...]] = []
     for i, key in enumerate(keys):
         household = household_keys[i]  # the head's key: the head is the first member
         if household == key:
             households.append((household + 1, household, commune_ids[i], addresses[i], now, now))
-        covered = regimes[i] >= 0
-        dependant = roles[i] in ("spouse", "child") and household != key and covered
+        regime_id, organisation_id, primary = coverage.person_coverage.get(key, (None, None, None))
         people.append(
             (
                 key + 1, key, cnies[i] or None, first_lat[i], last_lat[i], first_ar[i],
                 last_ar[i], sexes[i], births[i], household + 1, roles[i], commune_ids[i],
-                addresses[i], phones[i], name_key(last_lat[i], first_lat[i]),
-                household + 1 if dependant else None,
-                regimes[i] if covered else None,
-                organisations[i] if organisations[i] >= 0 else None, now, now,
+                addresses[i], phones[i], name_key(last_lat[i], first_lat[i]), primary,
+                regime_id, organisation_id, now, now,
             )
         )  # fmt: skip
-    return households, people
+    return households, people, coverage
+
+
+def insert_coverage(rows: CoverageRows) -> None:
+    insert_rows(RamedEligibility, ELIGIBILITY_COLUMNS, rows.eligibilities)
+    insert_rows(RamedCard, CARD_COLUMNS, rows.cards)
+    insert_rows(RamedContribution, RAMED_CONTRIBUTION_COLUMNS, rows.ramed_contributions)
+    insert_rows(Enrolment, ENROLMENT_COLUMNS, rows.enrolments)
+    insert_rows(Contribution, CONTRIBUTION_COLUMNS, rows.contributions)
+    insert_rows(StudentCertificate, CERTIFICATE_COLUMNS, rows.certificates)
+    insert_rows(Exemption, EXEMPTION_COLUMNS, rows.exemptions)
 
 
 def load_people(
@@ -194,14 +259,16 @@ def load_people(
     table = commune_table()
     communes = dict(Commune.objects.values_list("code", "pk"))
     plan = _coverage_plan()
+    ctx = coverage_context(seed)
     start = before
     while start < people:
         count = min(CHUNK, people - start)
         batch = generate_people(start=start, count=count, seed=seed, communes=table)
-        households, persons = _rows(batch, plan, seed, communes)
+        households, persons, coverage = _rows(batch, plan, seed, communes, ctx)
         with transaction.atomic():
             insert_rows(Household, HOUSEHOLD_COLUMNS, households)
             insert_rows(Person, PERSON_COLUMNS, persons)
+            insert_coverage(coverage)
             start += count
             DemoDataset.objects.filter(pk=dataset.pk).update(people_loaded=start)
         if progress is not None:
@@ -211,7 +278,9 @@ def load_people(
 
 
 def _reset_sequences() -> None:
-    statements = connection.ops.sequence_reset_sql(no_style(), [Household, Person])
+    statements = connection.ops.sequence_reset_sql(
+        no_style(), [Household, Person, Enrolment, RamedEligibility, RamedCard]
+    )
     if statements:
         with connection.cursor() as cursor:
             for sql in statements:

@@ -16,6 +16,7 @@ from snigi.core.catalogues import compile_catalogues
 from snigi.core.models import User
 from snigi.core.roles import Role
 from snigi.demo.accounts import DEMO_PASSWORD, ensure_demo_accounts
+from snigi.demo.cases import demo_cases
 from snigi.demo.loader import DemoDataError, load_people
 from snigi.providers.demo_applications import load_demo_applications
 from snigi.providers.demo_register import load_demo_register
@@ -81,6 +82,9 @@ class Command(BaseCommand):
         )
         for account, _created in accounts:
             self.stdout.write(f"  {account.username:<22} {account.role.label}")
+        self.stdout.write("Rights check (/droits/ or /api/v1/rights?cnie=…), demo CNIE numbers:")
+        for _code, label, cnie in demo_cases():
+            self.stdout.write(f"  {cnie:<10} {label}")
         if options["no_serve"]:
             return
         from snigi.core.management.commands.serve import serve
