@@ -2,11 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from snigi.api import api
+from snigi.beneficiaries import views_enrol as beneficiaries_views
 from snigi.core import views as core_views
 
 urlpatterns = [
     path("", include("snigi.core.urls")),
     path("persons/", include("snigi.beneficiaries.urls")),
+    path("droits/", beneficiaries_views.rights, name="rights"),
+    path("mon-espace/", beneficiaries_views.my_space, name="my-space"),
     path("inpe/", include("snigi.providers.urls")),
     path("fhir/", include("snigi.fhir.urls")),
     path("health", core_views.health, name="health"),

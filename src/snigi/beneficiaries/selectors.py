@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 
-from snigi.beneficiaries.models import EligibilityRule, Enrolment, Person
+from snigi.beneficiaries.models import EligibilityRule, Enrolment, Person, RamedCard
 from snigi.core.audit import record_access, record_list_access
 from snigi.core.models import User
 from snigi.core.roles import Capability
@@ -97,6 +97,16 @@ def person_enrolments(*, person: Person) -> QuerySet[Enrolment]:
         Enrolment.objects.filter(person=person)
         .select_related("regime", "organisation", "insured__person", "override_by")
         .order_by("-start", "-pk")
+    )
+
+
+def person_ramed_cards(*, person: Person) -> QuerySet[RamedCard]:
+    """The RAMED cards of the households' eligibilities the person was enrolled under."""
+    return (
+        RamedCard.objects.filter(eligibility__enrolments__person=person)
+        .select_related("eligibility")
+        .distinct()
+        .order_by("-produced_on")
     )
 
 

@@ -7,8 +7,18 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from snigi.beneficiaries import selectors
-from snigi.beneficiaries.models import Person
-from snigi.core.scoping import request_actor
+from snigi.beneficiaries.models import Enrolment, Person
+from snigi.core.models import User
+from snigi.core.roles import Capability, role_has
+from snigi.core.scoping import request_actor, scope_for
+
+
+def _manages(actor: User, enrolment: Enrolment) -> bool:
+    """May the actor act on this enrolment (close it, add dependants, record contributions)?"""
+    if not role_has(actor.role, Capability.ENROL_PERSONS):
+        return False
+    scope = scope_for(actor)
+    return scope.national or enrolment.organisation_id in scope.organisation_ids
 
 
 @never_cache
@@ -29,9 +39,15 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     except Person.DoesNotExist as exc:
         raise Http404(str(exc)) from exc
     actor = request_actor(request)
+    enrolments = list(selectors.person_enrolments(person=person))
     context = {
         "person": person,
         "dependants": selectors.person_dependants_for_actor(actor=actor, person=person),
         "primary_insured": selectors.person_primary_insured_for_actor(actor=actor, person=person),
+        "enrolments": enrolments,
+        "cards": selectors.person_ramed_cards(person=person),
+        "exemptions": person.exemptions.order_by("-valid_from"),
+        "can_enrol": role_has(actor.role, Capability.ENROL_PERSONS),
+        "manageable": {e.pk for e in enrolments if _manages(actor, e)},
     }
     return render(request, "beneficiaries/person_detail.html", context)

@@ -22,6 +22,7 @@ class NavItem:
 NAV_ITEMS = (
     NavItem(_("Accueil"), "core:home"),
     NavItem(_("Personnes"), "beneficiaries:list", Capability.VIEW_PERSON),
+    NavItem(_("Droits"), "rights", Capability.CHECK_RIGHTS),
     NavItem(_("Annuaire INPE"), "providers:directory"),
     NavItem(_("Bureau INPE"), "providers:desk", Capability.MANAGE_PROVIDERS),
     NavItem(_("Référentiels"), "core:reference"),
