@@ -8,12 +8,22 @@ class BeneficiariesConfig(AppConfig):
     verbose_name = _("Bénéficiaires")
 
     def ready(self) -> None:
+        from snigi.beneficiaries import models
         from snigi.beneficiaries.home import person_cards
-        from snigi.beneficiaries.models import EligibilityRule, Household, Person
         from snigi.core.audit import register
         from snigi.core.home import register_home_cards
 
         register_home_cards(person_cards, order=10)
-        register(Person)
-        register(Household)
-        register(EligibilityRule)
+        for model in (
+            models.Person,
+            models.Household,
+            models.EligibilityRule,
+            models.Enrolment,
+            models.StudentCertificate,
+            models.Contribution,
+            models.Exemption,
+            models.RamedEligibility,
+            models.RamedCard,
+            models.RamedContribution,
+        ):
+            register(model)

@@ -33,6 +33,7 @@ ADMINISTRATOR_PERMISSIONS = {
         "user",
         "apitoken",
     ],
+    "beneficiaries": ["eligibilityrule"],  # reference data: the rules, not people
 }
 
 
