@@ -13,7 +13,7 @@ from snigi.beneficiaries.models import Enrolment, Person
 from snigi.beneficiaries.services import EnrolmentRefused, PersonInput
 from snigi.core.models import Commune, Organisation, Regime
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # ISO: what type=date reads
 
 
 def _date(label: str, *, required: bool = True) -> forms.DateField:
