@@ -118,3 +118,17 @@ def test_the_insured_space_shows_own_rights_and_history(persona):
     assert "Couvert" in body
     assert insured.fund_number in body
     assert login("karim").get("/mon-espace/").status_code == 403
+
+
+def test_the_auditor_sees_who_checked_a_file_and_why(persona):
+    insured = samples.insured(persona("karim"))
+    persona("dr_amine")
+    login("dr_amine").get("/droits/", {"cnie": insured.person.cnie})
+    persona("leila")
+    page = login("leila").get(
+        "/audit/", {"action": "3", "model": "person", "object": str(insured.person_id)}
+    )
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "rights_check" in body
+    assert "dr_amine" in body

@@ -69,15 +69,22 @@ def working_days_between(start: datetime.date, end: datetime.date) -> int:
 
 
 def audit_entries_for_actor(
-    *, actor: User, action: int | None = None, model: str | None = None
+    *,
+    actor: User,
+    action: int | None = None,
+    model: str | None = None,
+    object_pk: str | None = None,
 ) -> QuerySet[LogEntry]:
-    """The audit trail (changes and accesses), for auditors only."""
+    """The audit trail (changes and accesses), for auditors only; ``model`` and ``object_pk``
+    narrow it to one record (e.g. everything done with and every view of one person's file)."""
     require(actor, Capability.VIEW_AUDIT)
     entries = LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp")
     if action is not None:
         entries = entries.filter(action=action)
     if model:
         entries = entries.filter(content_type__model=model.lower())
+    if object_pk:
+        entries = entries.filter(object_pk=object_pk)
     return entries
 
 

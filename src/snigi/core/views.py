@@ -110,12 +110,24 @@ def holiday_reschedule(request: HttpRequest, holiday_id: int) -> HttpResponse:
 def audit(request: HttpRequest) -> HttpResponse:
     actions = {str(value): value for value, _label in LogEntry.Action.choices}
     action_value = actions.get(request.GET.get("action", ""))
-    entries = selectors.audit_entries_for_actor(actor=request_actor(request), action=action_value)
+    model = request.GET.get("model", "")
+    model = model if model.isidentifier() and len(model) <= 100 else ""
+    object_pk = request.GET.get("object", "").strip()
+    object_pk = object_pk if object_pk.isdigit() and len(object_pk) <= 19 else ""
+    entries = selectors.audit_entries_for_actor(
+        actor=request_actor(request), action=action_value, model=model, object_pk=object_pk
+    )
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "core/audit.html",
-        {"page": page, "actions": LogEntry.Action.choices, "action": action_value},
+        {
+            "page": page,
+            "actions": LogEntry.Action.choices,
+            "action": action_value,
+            "model": model,
+            "object": object_pk,
+        },
     )
 
 

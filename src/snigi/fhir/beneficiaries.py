@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +39,7 @@ LANGUAGE_URL = "http://hl7.org/fhir/StructureDefinition/language"
 RELATIONSHIP_SYSTEM = "http://terminology.hl7.org/CodeSystem/subscriber-relationship"
 COVERAGE_CLASS_SYSTEM = "http://terminology.hl7.org/CodeSystem/coverage-class"
 ACT_CODE_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
-GENDER = {Person.Sex.MALE: "male", Person.Sex.FEMALE: "female"}
+GENDER: dict[str, str] = {Person.Sex.MALE: "male", Person.Sex.FEMALE: "female"}
 REGULATOR = "ANAM"  # the insurer of an answer about nobody known
 PATIENT_REFERENCE = re.compile(r"^Patient/([1-9][0-9]{0,17})$")
 
@@ -168,7 +169,7 @@ def coverage(enrolment: Enrolment, today: datetime.date) -> Coverage:
     )
 
 
-def searchset(resource_type: str, resources: list[BaseModel], base: str) -> Bundle:
+def searchset(resource_type: str, resources: Sequence[BaseModel], base: str) -> Bundle:
     return Bundle.model_validate(
         {
             "resourceType": "Bundle",
@@ -244,7 +245,9 @@ def eligibility_query(raw: bytes) -> EligibilityQuery:
     day. Only an active request for ``validation`` is answered."""
     request = parse_eligibility_request(raw)
     if request.status != "active":
-        raise EligibilityRequestError("value", "Seule une demande active (status = active) est traitée.")  # fmt: skip
+        raise EligibilityRequestError(
+            "value", "Seule une demande active (status = active) est traitée."
+        )
     if "validation" not in (request.purpose or []):
         raise EligibilityRequestError(
             "not-supported", "Seul l'objet « validation » (purpose) est traité : les droits."

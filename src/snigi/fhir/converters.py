@@ -22,6 +22,7 @@ from fhir.resources.R4B.practitioner import Practitioner
 from fhir.resources.R4B.practitionerrole import PractitionerRole
 
 from snigi import __version__
+from snigi.fhir import beneficiaries
 from snigi.providers.models import Kind, Provider
 
 INPE_SYSTEM = "https://snigi.ma/fhir/sid/inpe"
@@ -164,6 +165,7 @@ def capability_statement(base: str) -> CapabilityStatement:
         }
         for resource_type in CONVERTERS
     ] + [{"type": "NamingSystem", "interaction": [{"code": "read"}]}]
+    resources += beneficiaries.capability_resources()  # Patient, Coverage, eligibility
     return CapabilityStatement.model_validate(
         {
             "resourceType": "CapabilityStatement",
