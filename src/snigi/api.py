@@ -6,7 +6,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
+from snigi.api_bench import router as bench_router
 from snigi.beneficiaries.api import router as persons_router
+from snigi.beneficiaries.api_ramed import router as ramed_router
 from snigi.beneficiaries.api_rights import router as rights_router
 from snigi.core.api import router as core_router
 from snigi.core.api_auth import SessionAuth, TokenAuth
@@ -27,8 +29,10 @@ api = NinjaAPI(
 api.add_router("/", core_router)
 api.add_router("/persons", persons_router)
 api.add_router("/", rights_router)
+api.add_router("/", ramed_router)
 api.add_router("/", applications_router)  # before /inpe/{code}
 api.add_router("/", providers_router)
+api.add_router("/", bench_router)  # 404 unless SNIGI_BENCHMARK_ENDPOINTS is on
 
 
 @api.exception_handler(PermissionDenied)

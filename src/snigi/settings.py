@@ -64,6 +64,8 @@ ALLOWED_HOSTS = (
     else env_list("SNIGI_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 )
 DEMO_MODE = SNIGI_ENV == "demo"
+# Benchmark-only endpoints (/api/v1/bench/…, see benchmarks/rights_check.py): off unless asked.
+BENCHMARK_ENDPOINTS = env_bool("SNIGI_BENCHMARK_ENDPOINTS", default=False)
 
 
 def _database() -> dict[str, object]:
