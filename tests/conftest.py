@@ -91,3 +91,13 @@ def youssef(persona, demo_people):
 def _uploads_in_tmp(settings, tmp_path_factory):
     """Uploaded documents go to a temporary folder, never into the working tree's var/."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rule_book():
+    """The rights engine keeps the eligibility rules in memory for a minute; a test's rules are
+    rolled back with its transaction, which no signal reports: forget them after each test."""
+    yield
+    from snigi.beneficiaries.rights import forget_rules
+
+    forget_rules()

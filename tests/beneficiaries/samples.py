@@ -85,7 +85,12 @@ def dependant(
 ) -> Enrolment:
     """A spouse or a child of ``insured_enrolment``; a child has no CNIE unless given one."""
     defaults = (
-        {"first_name_lat": "Ahmed", "sex": "M", "birth_date": datetime.date(2012, 5, 20), "cnie": ""}
+        {
+            "first_name_lat": "Ahmed",
+            "sex": "M",
+            "birth_date": datetime.date(2012, 5, 20),
+            "cnie": "",
+        }
         if relationship == Enrolment.Relationship.CHILD
         else {"first_name_lat": "Omar", "sex": "M", "birth_date": datetime.date(1983, 1, 2)}
     )

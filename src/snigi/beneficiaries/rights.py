@@ -150,7 +150,8 @@ def _earliest(*days: datetime.date | None) -> datetime.date | None:
 
 @dataclass
 class Facts:
-    """What the rules need beyond the enrolments, read in a few queries for a set of them."""
+    """What the rules need beyond the enrolments, read in a few queries for a set of them
+    (unordered: the default orderings would join the enrolment and the person to sort)."""
 
     declared: dict[int, dict[tuple[int, int], int]] = field(default_factory=dict)
     paid: dict[int, set[datetime.date]] = field(default_factory=dict)
@@ -163,9 +164,11 @@ class Facts:
         enrolments = list(enrolments)
         contributing = [e.pk for e in enrolments if basis_of(e) in (DECLARED_DAYS, PAID_MONTHS)]
         if contributing:
-            for enrolment_id, month, days, amount in Contribution.objects.filter(
-                enrolment_id__in=contributing, month__lte=on
-            ).values_list("enrolment_id", "month", "days", "amount"):
+            for enrolment_id, month, days, amount in (
+                Contribution.objects.filter(enrolment_id__in=contributing, month__lte=on)
+                .order_by()
+                .values_list("enrolment_id", "month", "days", "amount")
+            ):
                 if days is not None:
                     key = (month.year, month.month)
                     facts.declared.setdefault(enrolment_id, {})[key] = days
@@ -173,15 +176,19 @@ class Facts:
                     facts.paid.setdefault(enrolment_id, set()).add(month)
         children = [e.pk for e in enrolments if e.relationship == Enrolment.Relationship.CHILD]
         if children:
-            for enrolment_id, start, end in StudentCertificate.objects.filter(
-                enrolment_id__in=children
-            ).values_list("enrolment_id", "valid_from", "valid_until"):
+            for enrolment_id, start, end in (
+                StudentCertificate.objects.filter(enrolment_id__in=children)
+                .order_by()
+                .values_list("enrolment_id", "valid_from", "valid_until")
+            ):
                 facts.certificates.setdefault(enrolment_id, []).append((start, end))
         ramed = {e.ramed_eligibility_id for e in enrolments if e.ramed_eligibility_id}
         if ramed:
-            for eligibility_id, year, paid_on in RamedContribution.objects.filter(
-                eligibility_id__in=ramed
-            ).values_list("eligibility_id", "year", "paid_on"):
+            for eligibility_id, year, paid_on in (
+                RamedContribution.objects.filter(eligibility_id__in=ramed)
+                .order_by()
+                .values_list("eligibility_id", "year", "paid_on")
+            ):
                 facts.ramed_paid[(eligibility_id, year)] = paid_on
         return facts
 
@@ -294,6 +301,17 @@ def dependant_coverage(
         return Coverage(False, f"Ayant droit à partir du {enrolment.start:%d/%m/%Y}.")
     if enrolment.end is not None and on > enrolment.end:
         if enrolment.rights_until is not None and on <= enrolment.rights_until:
+            # Only rights open on the last day are kept: the insured's, that day.
+            at_end = insured_coverage(
+                enrolment.insured,  # type: ignore[arg-type]  # a dependant's
+                enrolment.end,
+                facts,
+                rules,
+            )
+            if not at_end.covered:
+                return Coverage(
+                    False, "Droits non ouverts à la clôture : pas de maintien des droits."
+                )
             own = Coverage(
                 True,
                 f"Maintien des droits ({enrolment.get_end_reason_display()}) "

@@ -195,10 +195,11 @@ def enrol_insured(
         existing = next(
             (p for p in matches if p.cnie == clean.cnie), matches[0] if matches else None
         )
+        fund_id = org.parent_id or org.pk  # the fund and all its mutuals: one series of numbers
         holder = (
             Enrolment.objects.filter(
-                organisation__in=[org.pk, org.parent_id or org.pk], fund_number=number,
-                kind=Enrolment.Kind.INSURED,
+                Q(organisation_id=fund_id) | Q(organisation__parent_id=fund_id),
+                fund_number=number, kind=Enrolment.Kind.INSURED,
             ).exclude(person__in=matches).select_related("person").first()
         )  # fmt: skip
         if holder is not None:
@@ -207,12 +208,14 @@ def enrol_insured(
                 f"par {holder.organisation.code}.",
                 {"fund_number": ["Numéro déjà attribué."]},
             )
-        conflicts = conflicts_for(matches, start)
-        label = f"{clean.first_name_lat} {clean.last_name_lat}"
-        reason = _check_override(actor, conflicts, override_reason, label)
+        # The identity first (same CNIE, other birth date: a typing error, not a conflict);
+        # a refusal below rolls the stored person back.
         stored = _store_person(
             clean, existing, role=Person.HouseholdRole.HEAD, household=None, primary=None
         )
+        conflicts = conflicts_for(matches, start)
+        label = f"{clean.first_name_lat} {clean.last_name_lat}"
+        reason = _check_override(actor, conflicts, override_reason, label)
         enrolment = Enrolment.objects.create(
             person=stored, regime=regime_obj, organisation=org, kind=Enrolment.Kind.INSURED,
             relationship=Enrolment.Relationship.SELF, category=category, fund_number=number,
@@ -287,13 +290,13 @@ def add_dependant(
             c.enrolment.kind == Enrolment.Kind.INSURED for c in conflicts
         ):
             label = f"le conjoint {label}, assuré à titre personnel,"
-        reason = _check_override(actor, conflicts, override_reason, label)
         role = (
             Person.HouseholdRole.SPOUSE if relationship == "spouse" else Person.HouseholdRole.CHILD
         )
-        stored = _store_person(
+        stored = _store_person(  # the identity first; a refusal below rolls it back
             clean, existing, role=role, household=insured_person.household, primary=insured_person
         )
+        reason = _check_override(actor, conflicts, override_reason, label)
         enrolment = Enrolment.objects.create(
             person=stored, regime=insured.regime, organisation=insured.organisation,
             kind=Enrolment.Kind.DEPENDANT, relationship=relationship, category=insured.category,
