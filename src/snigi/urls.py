@@ -8,6 +8,7 @@ from snigi.core import views as core_views
 urlpatterns = [
     path("", include("snigi.core.urls")),
     path("persons/", include("snigi.beneficiaries.urls")),
+    path("ramed/", include("snigi.beneficiaries.urls_ramed")),
     path("droits/", beneficiaries_views.rights, name="rights"),
     path("mon-espace/", beneficiaries_views.my_space, name="my-space"),
     path("inpe/", include("snigi.providers.urls")),

@@ -128,3 +128,31 @@ def test_beneficiary_pages_pass_axe(page, persona, language):
         page.goto(url)
         audit.check(name)
     audit.assert_clean()
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_ramed_pages_pass_axe(page, persona, language):
+    persona("samira")
+    audit = Audit(page, language)
+    log_in(page, "samira")
+    audit.switch_language()
+    page.goto("/ramed/demande/")
+    page.select_option("#id_commune", Commune.objects.order_by("code").first().code)
+    page.fill("#id_received_on", "2014-02-10")
+    page.select_option("#id_members-0-role", "head")
+    page.fill("#id_members-0-last_name_lat", "Ouali")
+    page.fill("#id_members-0-first_name_lat", "Brahim")
+    page.fill("#id_members-0-cnie", "ZR20001")
+    page.select_option("#id_members-0-sex", "M")
+    page.fill("#id_members-0-birth_date", "1970-01-05")
+    audit.check("RAMED application")
+    submit(page, "#ramed-form")
+    assert "/ramed/demande/" not in page.url, page.locator("main").inner_text()[-1500:]
+    audit.check("RAMED file")
+    for name, url in (
+        ("RAMED list", "/ramed/"),
+        ("CT estimate", "/ramed/estimation-ct/?year=2015"),
+    ):
+        page.goto(url)
+        audit.check(name)
+    audit.assert_clean()

@@ -16,7 +16,7 @@ from snigi.core.models import Commune, Organisation, Regime
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # ISO: what type=date reads
 
 
-def _date(label: str, *, required: bool = True) -> forms.DateField:
+def date_field(label: str, *, required: bool = True) -> forms.DateField:
     return forms.DateField(
         label=label,
         required=required,
@@ -48,7 +48,7 @@ class PersonFields(ServiceErrorsMixin, forms.Form):
     first_name_ar = forms.CharField(label=_("Prénom (en arabe)"), max_length=200, required=False)
     cnie = forms.CharField(label=_("Numéro CNIE"), max_length=40, required=False)
     sex = forms.ChoiceField(label=_("Sexe"), choices=Person.Sex.choices)
-    birth_date = _date(_("Date de naissance"))
+    birth_date = date_field(_("Date de naissance"))
     commune = forms.ModelChoiceField(
         label=_("Commune"),
         queryset=Commune.objects.select_related("province").order_by("name_fr"),
@@ -100,7 +100,7 @@ class InsuredForm(PersonFields, OverrideField):
         help_text=_("Par défaut : l'organisme du régime."),
     )
     fund_number = forms.CharField(label=_("Numéro d'immatriculation"), max_length=40)
-    start = _date(_("Date d'effet"))
+    start = date_field(_("Date d'effet"))
     category = forms.ChoiceField(
         label=_("Catégorie"),
         choices=[
@@ -122,13 +122,13 @@ class DependantForm(PersonFields, OverrideField):
             (Enrolment.Relationship.CHILD, _("enfant")),
         ],
     )
-    start = _date(_("Date d'effet"))
+    start = date_field(_("Date d'effet"))
     disabled = forms.BooleanField(label=_("Enfant en situation de handicap"), required=False)
     academic_year = forms.CharField(
         label=_("Certificat de scolarité : année (ex. 2025-2026)"), max_length=9, required=False
     )
-    certificate_from = _date(_("Certificat valable du"), required=False)
-    certificate_until = _date(_("Certificat valable jusqu'au"), required=False)
+    certificate_from = date_field(_("Certificat valable du"), required=False)
+    certificate_until = date_field(_("Certificat valable jusqu'au"), required=False)
 
     field_order = ["relationship", "start"]
 
@@ -144,12 +144,12 @@ class DependantForm(PersonFields, OverrideField):
 
 
 class CloseForm(ServiceErrorsMixin, forms.Form):
-    end = _date(_("Date de fin"))
+    end = date_field(_("Date de fin"))
     end_reason = forms.ChoiceField(label=_("Motif"), choices=Enrolment.EndReason.choices)
 
 
 class ContributionForm(ServiceErrorsMixin, forms.Form):
-    month = _date(_("Mois (un jour quelconque du mois)"))
+    month = date_field(_("Mois (un jour quelconque du mois)"))
     days = forms.IntegerField(label=_("Jours déclarés"), min_value=0, max_value=31, required=False)
     amount = forms.DecimalField(
         label=_("Montant payé (DH)"), min_value=0, max_digits=14, decimal_places=2, required=False
@@ -167,7 +167,7 @@ class RightsForm(forms.Form):
         required=False,
     )
     number = forms.CharField(label=_("et numéro d'immatriculation"), max_length=40, required=False)
-    date = _date(_("Date des soins"), required=False)
+    date = date_field(_("Date des soins"), required=False)
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

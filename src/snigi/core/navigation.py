@@ -23,6 +23,8 @@ NAV_ITEMS = (
     NavItem(_("Accueil"), "core:home"),
     NavItem(_("Personnes"), "beneficiaries:list", Capability.VIEW_PERSON),
     NavItem(_("Droits"), "rights", Capability.CHECK_RIGHTS),
+    NavItem(_("Immatriculer"), "beneficiaries:enrol", Capability.ENROL_PERSONS),
+    NavItem(_("RAMED"), "ramed:list", Capability.MANAGE_RAMED),
     NavItem(_("Annuaire INPE"), "providers:directory"),
     NavItem(_("Bureau INPE"), "providers:desk", Capability.MANAGE_PROVIDERS),
     NavItem(_("Référentiels"), "core:reference"),
