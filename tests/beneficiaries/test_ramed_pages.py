@@ -43,8 +43,9 @@ def test_an_officer_follows_a_vulnerable_household_from_application_to_activated
     assert response.status_code == 302, response.content.decode()[:3000]
     application = RamedEligibility.objects.get()
     url = f"/ramed/{application.pk}/"
-    decided = client.post(url, {"action": "decide", "decide-decided_on": "2014-03-01",
-                                "decide-income_per_person": "4500", "decide-patrimony_score": "5"})  # fmt: skip
+    decision = {"action": "decide", "decide-decided_on": "2014-03-01",
+                "decide-income_per_person": "4500", "decide-patrimony_score": "5"}  # fmt: skip
+    decided = client.post(url, decision)
     assert decided.status_code == 302
     application.refresh_from_db()
     assert (application.status, application.category) == ("eligible", "vulnerable")
