@@ -8,6 +8,7 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
+from snigi.beneficiaries import services
 from snigi.beneficiaries.models import Enrolment, Person
 from tests.beneficiaries import samples
 from tests.conftest import login
@@ -132,3 +133,20 @@ def test_the_auditor_sees_who_checked_a_file_and_why(persona):
     assert page.status_code == 200
     assert "rights_check" in body
     assert "dr_amine" in body
+
+
+def test_the_api_gives_a_file_s_dependants_and_cards_within_scope(persona):
+    karim = persona("karim")
+    insured = samples.insured(karim)
+    child = samples.person(cnie="", first_name_lat="Ines", birth_date=datetime.date(2018, 2, 2))
+    services.add_dependant(
+        actor=karim, insured=insured, person=child, relationship="child",
+        start=datetime.date(2024, 1, 1),
+    )  # fmt: skip
+    client = login("karim")
+    dependants = client.get(f"/api/v1/persons/{insured.person_id}/dependants")
+    assert dependants.status_code == 200
+    assert [d["first_name"] for d in dependants.json()] == ["Ines"]
+    assert client.get(f"/api/v1/persons/{insured.person_id}/cards").json() == []
+    persona("salma")
+    assert login("salma").get(f"/api/v1/persons/{insured.person_id}/dependants").status_code == 404

@@ -68,6 +68,9 @@ def test_an_officer_follows_a_vulnerable_household_from_application_to_activated
     for state, day in (("collected", "2014-03-25"), ("activated", "2014-03-26")):
         client.post(url, {"action": "advance", "advance-state": state, "advance-on": day})
     assert RamedCard.objects.get().state == "activated"
+    head = Enrolment.objects.get(ramed_eligibility=application, kind="insured").person_id
+    cards = client.get(f"/api/v1/persons/{head}/cards").json()
+    assert [(c["state"], c["category"]) for c in cards] == [("activated", "vulnerable")]
     listing = client.get("/ramed/", {"card": "activated"}).content.decode()
     assert application.reference in listing
 

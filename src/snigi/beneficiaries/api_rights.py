@@ -353,9 +353,56 @@ def person_enrolments(
 ) -> list[Enrolment]:
     """A person's enrolments, past and present (the access is logged)."""
     add_never_cache_headers(response)
-    actor = request_actor(request)
+    return list(selectors.person_enrolments(person=_person(request, person_id)))
+
+
+class DependantPersonOut(Schema):
+    id: int
+    cnie: str | None
+    first_name: str = Field(..., alias="first_name_lat")
+    last_name: str = Field(..., alias="last_name_lat")
+    birth_date: datetime.date
+    sex: str
+    household_role: str
+
+
+class CardStatusOut(Schema):
+    number: str
+    state: str
+    produced_on: datetime.date
+    delivered_on: datetime.date | None
+    collected_on: datetime.date | None
+    activated_on: datetime.date | None
+    reference: str = Field(..., alias="eligibility.reference")
+    category: str = Field(..., alias="eligibility.category")
+    valid_from: datetime.date | None = Field(None, alias="eligibility.valid_from")
+    valid_to: datetime.date | None = Field(None, alias="eligibility.valid_to")
+
+
+def _person(request: HttpRequest, person_id: int) -> Person:
     try:
-        person = selectors.person_get_for_actor(actor=actor, person_id=person_id)
+        return selectors.person_get_for_actor(actor=request_actor(request), person_id=person_id)
     except Person.DoesNotExist as exc:
         raise HttpError(404, "Dossier introuvable ou hors de votre périmètre.") from exc
-    return list(selectors.person_enrolments(person=person))
+
+
+@router.get("/persons/{person_id}/dependants", response=list[DependantPersonOut])
+def person_dependants(
+    request: HttpRequest, response: HttpResponse, person_id: int = Path(..., ge=1, le=MAX_ID)
+) -> list[Person]:
+    """The dependants of a person that the caller may see (the access is logged)."""
+    add_never_cache_headers(response)
+    actor = request_actor(request)
+    person = _person(request, person_id)
+    dependants = list(selectors.person_dependants_for_actor(actor=actor, person=person))
+    selectors.person_page_shown(actor=actor, people=dependants)
+    return dependants
+
+
+@router.get("/persons/{person_id}/cards", response=list[CardStatusOut])
+def person_cards(
+    request: HttpRequest, response: HttpResponse, person_id: int = Path(..., ge=1, le=MAX_ID)
+) -> list[object]:
+    """The RAMED cards of the households the person was enrolled with, and their state."""
+    add_never_cache_headers(response)
+    return list(selectors.person_ramed_cards(person=_person(request, person_id)))
