@@ -29,4 +29,5 @@ def person_cards(user: User) -> list[HomeCard]:
                     reverse("beneficiaries:detail", args=[own.pk]),
                 )
             )
+            cards.append(HomeCard(_("Mon espace"), _("Mes droits"), reverse("my-space")))
     return cards
