@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from snigi.beneficiaries import services
 from snigi.beneficiaries.models import Enrolment, Person
+from snigi.beneficiaries.rights_check import check_rights
 from tests.beneficiaries import samples
 from tests.conftest import login
 
@@ -150,3 +151,24 @@ def test_the_api_gives_a_file_s_dependants_and_cards_within_scope(persona):
     assert client.get(f"/api/v1/persons/{insured.person_id}/cards").json() == []
     persona("salma")
     assert login("salma").get(f"/api/v1/persons/{insured.person_id}/dependants").status_code == 404
+
+
+def test_a_student_is_enrolled_for_one_academic_year(persona):
+    salma = persona("salma")
+    student = samples.person(birth_date=datetime.date(2005, 5, 5))
+    kwargs = {"actor": salma, "person": student, "regime": "AMO_ETUDIANTS",
+              "organisation": "CNOPS", "fund_number": "E2025001",
+              "start": datetime.date(2025, 9, 1)}  # fmt: skip
+    with pytest.raises(services.EnrolmentRefused) as missing:
+        services.enrol_insured(**kwargs)
+    assert "until" in missing.value.errors
+    with pytest.raises(services.EnrolmentRefused):
+        services.enrol_insured(**kwargs, until=datetime.date(2027, 8, 31))  # two years
+    assert not Enrolment.objects.filter(regime__code="AMO_ETUDIANTS").exists()
+    enrolment = services.enrol_insured(**kwargs, until=datetime.date(2026, 8, 31))
+    assert (enrolment.end, enrolment.end_reason) == (datetime.date(2026, 8, 31), "eligibility_end")
+    provider = persona("dr_amine")
+    on = check_rights(actor=provider, on=datetime.date(2026, 3, 1), cnie=student.cnie)
+    after = check_rights(actor=provider, on=datetime.date(2026, 9, 1), cnie=student.cnie)
+    assert on.covered
+    assert not after.covered

@@ -184,6 +184,7 @@ class InsuredIn(Schema):
     organisation: str = Field("", max_length=30, pattern=TEXT, description="fund or mutual")
     fund_number: str = Field(..., max_length=40, pattern=TEXT)
     start: datetime.date
+    until: datetime.date | None = Field(None, description="end of a fixed period (students)")
     category: str = Field(Enrolment.Category.ACTIVE, max_length=14, pattern=TEXT)
     override_reason: str = Field("", max_length=1000, pattern=TEXT)
 
@@ -269,6 +270,7 @@ def enrol(request: HttpRequest, payload: InsuredIn) -> tuple[int, object]:
             organisation=payload.organisation,
             fund_number=payload.fund_number,
             start=payload.start,
+            until=payload.until,
             category=payload.category,
             override_reason=payload.override_reason,
         )

@@ -101,6 +101,9 @@ class InsuredForm(PersonFields, OverrideField):
     )
     fund_number = forms.CharField(label=_("Numéro d'immatriculation"), max_length=40)
     start = date_field(_("Date d'effet"))
+    until = date_field(
+        _("Fin de la période (étudiants : fin de l'année universitaire)"), required=False
+    )
     category = forms.ChoiceField(
         label=_("Catégorie"),
         choices=[
@@ -111,7 +114,7 @@ class InsuredForm(PersonFields, OverrideField):
         initial=Enrolment.Category.ACTIVE,
     )
 
-    field_order = ["regime", "organisation", "fund_number", "start", "category"]
+    field_order = ["regime", "organisation", "fund_number", "start", "until", "category"]
 
 
 class DependantForm(PersonFields, OverrideField):

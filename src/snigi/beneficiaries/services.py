@@ -173,14 +173,18 @@ def enrol_insured(
     category: str = Enrolment.Category.ACTIVE,
     override_reason: str = "",
     source: str = Enrolment.Source.AGENT,
+    until: datetime.date | None = None,
 ) -> Enrolment:
-    """Register an insured person in a regime with their membership number."""
+    """Register an insured person in a regime with their membership number. ``until`` closes a
+    fixed period at once (required for students: the academic year of the institution's
+    list, 13 months at most)."""
     require(actor, Capability.ENROL_PERSONS)
     regime_obj = Regime.objects.select_related("managing_organisation").filter(code=regime).first()
     if regime_obj is None:
         raise EnrolmentRefused(f"Régime inconnu : « {regime[:30]} ».", {"regime": ["Inconnu."]})
     org = _organisation_for(actor, regime_obj, organisation)
     start = _check_start(start, regime_obj)
+    _check_until(regime_obj, start, until)
     if category not in Enrolment.Category.values:
         raise EnrolmentRefused("Catégorie inconnue.", {"category": ["Inconnue."]})
     clean = clean_person(person, cnie_required=True, today=timezone.localdate())
@@ -220,10 +224,38 @@ def enrol_insured(
             person=stored, regime=regime_obj, organisation=org, kind=Enrolment.Kind.INSURED,
             relationship=Enrolment.Relationship.SELF, category=category, fund_number=number,
             start=start, override_reason=reason, override_by=actor if reason else None,
-            source=source,
+            source=source, end=until, rights_until=until,
+            end_reason=Enrolment.EndReason.ELIGIBILITY_END if until else "",
         )  # fmt: skip
         sync_current(stored)
     return enrolment
+
+
+STUDENT_REGIME = "AMO_ETUDIANTS"
+STUDENT_MAX_MONTHS = 13
+
+
+def _check_until(regime: Regime, start: datetime.date, until: datetime.date | None) -> None:
+    if until is None:
+        if regime.code == STUDENT_REGIME:
+            raise EnrolmentRefused(
+                "Étudiants : indiquez la fin de l'année universitaire (liste de l'établissement).",
+                {"until": ["Obligatoire pour les étudiants."]},
+            )
+        return
+    if until < start:
+        raise EnrolmentRefused(
+            "La fin de la période précède son début.", {"until": ["Avant le début."]}
+        )
+    if regime.code == STUDENT_REGIME and until > start + relativedelta(months=STUDENT_MAX_MONTHS):
+        raise EnrolmentRefused(
+            "Étudiants : une immatriculation vaut pour une année universitaire.",
+            {"until": [f"{STUDENT_MAX_MONTHS} mois au plus."]},
+        )
+    if regime.valid_to is not None and until > regime.valid_to:
+        raise EnrolmentRefused(
+            "Le régime prend fin avant cette date.", {"until": ["Après le régime."]}
+        )
 
 
 def _insured_enrolment_for(actor: User, insured: Enrolment) -> Enrolment:

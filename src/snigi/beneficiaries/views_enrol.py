@@ -54,6 +54,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
                 organisation=data["organisation"].code if data["organisation"] else "",
                 fund_number=data["fund_number"],
                 start=data["start"],
+                until=data["until"],
                 category=data["category"],
                 override_reason=data.get("override_reason", ""),
             )
