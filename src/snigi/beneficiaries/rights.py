@@ -40,6 +40,7 @@ from snigi.beneficiaries.models import (
     RamedContribution,
     StudentCertificate,
 )
+from snigi.core.models import Organisation, Regime
 
 DECLARED_DAYS, PAID_MONTHS, RAMED, PERIOD = "declared_days", "paid_months", "ramed", "period"
 BASIS_BY_REGIME = {
@@ -119,14 +120,54 @@ def rule_book() -> RuleBook:
     return book
 
 
-def forget_rules(**_: object) -> None:
-    global _cache
+class Reference:
+    """Regimes and funds by key (a few dozen rows), attached to the enrolments a rights check
+    reads rather than joined to each of them: a seven-table join costs Django's compiler and
+    PostgreSQL's planner more than the rest of the check. Shared between threads: read only."""
+
+    def __init__(self) -> None:
+        self.regimes = Regime.objects.in_bulk()
+        self.organisations = Organisation.objects.in_bulk()
+
+    def complete(self, regime_ids: Iterable[int], organisation_ids: Iterable[int]) -> bool:
+        return all(r in self.regimes for r in regime_ids) and all(
+            o in self.organisations for o in organisation_ids
+        )
+
+
+_reference: tuple[float, Reference] | None = None
+
+
+def reference(*, regime_ids: Iterable[int] = (), organisation_ids: Iterable[int] = ()) -> Reference:
+    """The regimes and funds, read as the rules are (once a minute at most, at once after a
+    change in this process), and again when one of the given keys is missing (created since)."""
+    global _reference
     with _cache_lock:
-        _cache = None
+        cached = _reference
+    if (
+        cached is not None
+        and time.monotonic() - cached[0] < _CACHE_SECONDS
+        and cached[1].complete(regime_ids, organisation_ids)
+    ):
+        return cached[1]
+    fresh = Reference()
+    with _cache_lock:
+        _reference = (time.monotonic(), fresh)
+    return fresh
+
+
+def forget_rules(**_: object) -> None:
+    """Forget the rules and the reference data (after a change, or a test's rollback)."""
+    global _cache, _reference
+    with _cache_lock:
+        _cache = _reference = None
 
 
 post_save.connect(forget_rules, sender=EligibilityRule, dispatch_uid="rights_rules_save")
 post_delete.connect(forget_rules, sender=EligibilityRule, dispatch_uid="rights_rules_delete")
+for _model in (Regime, Organisation):
+    post_save.connect(forget_rules, sender=_model, dispatch_uid=f"rights_{_model.__name__}_save")
+    post_delete.connect(forget_rules, sender=_model, dispatch_uid=f"rights_{_model.__name__}_del")
 
 
 # ----------------------------------------------------------------------------- coverage

@@ -1,0 +1,96 @@
+"""The rights check's SQL queries: a bounded number per check, whatever the family's size
+(see benchmarks/rights_check.py for the throughput this buys)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from snigi.beneficiaries.models import Enrolment, Person
+from snigi.beneficiaries.rights import reference, rule_book
+from snigi.beneficiaries.rights_check import check_rights
+from snigi.core.models import Regime
+from tests.beneficiaries import samples
+
+pytestmark = pytest.mark.django_db
+ON = dt.date(2025, 3, 10)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _family(agent, children: int) -> Enrolment:
+    """A covered CNSS employee with a spouse and ``children`` children."""
+    insured = samples.insured(agent, start=dt.date(2024, 1, 1))
+    samples.declare_days(agent, insured, dt.date(2024, 1, 1), 14)
+    samples.dependant(agent, insured, relationship=Enrolment.Relationship.SPOUSE)
+    for n in range(children):
+        samples.dependant(agent, insured, birth_date=dt.date(2012 + n, 5, 20))
+    return insured
+
+
+def _queries(actor, cnie: str) -> list[str]:
+    # Read once a minute or once per process, not per check: the rules, regimes and funds, and
+    # the content type of the access log entries.
+    rule_book(), reference(), ContentType.objects.get_for_model(Person)
+    with CaptureQueriesContext(connection) as captured:
+        answer = check_rights(actor=actor, on=ON, cnie=cnie)
+    assert answer.covered
+    return [query["sql"] for query in captured]
+
+
+@pytest.mark.parametrize("children", [1, 4])
+def test_an_insured_with_a_family_takes_six_queries(persona, children):
+    agent, provider = persona("karim"), persona("dr_amine")
+    insured = _family(agent, children)
+    sql = _queries(provider, insured.person.cnie)
+    # enrolments (with the person and the insured's), access log, dependants, contributions,
+    # certificates, exemptions
+    assert len(sql) == 6, "\n".join(sql)
+    assert sql[1].startswith("INSERT INTO")
+
+
+def test_a_spouse_takes_four_queries(persona):
+    agent, provider = persona("karim"), persona("dr_amine")
+    insured = _family(agent, 1)
+    spouse = insured.dependants.get(relationship=Enrolment.Relationship.SPOUSE)
+    # enrolments (with the person and the insured's), access log, the insured's contributions,
+    # exemptions
+    assert len(_queries(provider, spouse.person.cnie)) == 4
+
+
+def test_a_renamed_regime_shows_in_the_next_check(persona):
+    agent, provider = persona("karim"), persona("dr_amine")
+    insured = _family(agent, 1)
+    check_rights(actor=provider, on=ON, cnie=insured.person.cnie)  # the reference is cached
+    regime = Regime.objects.get(pk=insured.regime_id)
+    regime.name_fr = "AMO des salariés (nouveau nom)"
+    regime.save()
+    answer = check_rights(actor=provider, on=ON, cnie=insured.person.cnie)
+    assert answer.enrolment.regime.name_fr == "AMO des salariés (nouveau nom)"
+
+
+def test_the_reference_is_read_again_for_a_key_it_lacks():
+    known = reference()
+    cnss = Regime.objects.get(code="AMO_CNSS_SALARIES")
+    [added] = Regime.objects.bulk_create(  # no signal: the cache is not told
+        [
+            Regime(
+                code="TEST_NEW",
+                name_fr="Nouveau régime",
+                name_ar="نظام جديد",
+                managing_organisation_id=cnss.managing_organisation_id,
+                legal_basis="Test",
+                valid_from=dt.date(2025, 1, 1),
+            )
+        ]
+    )
+    assert added.pk not in known.regimes
+    assert reference() is known
+    assert reference(regime_ids={added.pk}).regimes[added.pk].code == "TEST_NEW"
