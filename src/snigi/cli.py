@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
+    from snigi.core.models import User
+    from snigi.core.roles import Capability
 
 
 def _database_label() -> str:
@@ -41,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if argv[1:2] == ["import-providers"]:
             return import_providers(argv[2:])
+        if argv[1:2] == ["import-beneficiaries"]:
+            return import_beneficiaries(argv[2:])
         execute_from_command_line(["snigi", *argv[1:]])
     except (OperationalError, InterfaceError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -57,92 +67,190 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+class _Refused(Protocol):
+    @property
+    def line(self) -> int: ...
+
+    @property
+    def reason(self) -> str: ...
+
+
+class _Report(Protocol):
+    @property
+    def ignored_columns(self) -> list[str]: ...
+
+    def summary(self) -> str: ...
+
+
+class _ImportCommand:
+    """What the bulk imports share: the options, the account, one progress bar per phase on
+    stderr, and the outcome printed as one line per refused row and a summary."""
+
+    def __init__(self, prog: str, description: str | None, account_help: str) -> None:
+        import argparse
+
+        self.prog = prog
+        self.parser = argparse.ArgumentParser(prog=prog, description=description)
+        self.parser.add_argument("file")
+        self.parser.add_argument("--as", dest="username", required=True, help=account_help)
+        self.parser.add_argument("--dry-run", action="store_true", help="check, write nothing")
+        self.parser.add_argument("--column", action="append", default=[], metavar="FIELD=HEADER")
+        self.parser.add_argument(
+            "--encoding", default="", help="default: UTF-8, with or without BOM"
+        )
+        self.parser.add_argument("--report", metavar="OUT.csv", help="every row's outcome there")
+        self.bars: dict[str, tqdm] = {}
+        self.estimate = 0
+
+    def fail(self, message: str) -> int:
+        print(f"{self.prog}: {message}", file=sys.stderr)
+        return 2
+
+    def columns(self, items: list[str]) -> dict[str, str] | None:
+        columns = dict(item.partition("=")[::2] for item in items)
+        if any(not f or not h for f, h in columns.items()) or len(columns) < len(items):
+            return None
+        return columns
+
+    def actor(self, username: str, capability: Capability, what: str) -> User | int:
+        """The account, or the exit status 2 after saying why it cannot import."""
+        from django.core.exceptions import PermissionDenied
+
+        from snigi.core.models import User
+        from snigi.core.scoping import require
+
+        actor = User.objects.filter(username=username).first()
+        if actor is None:
+            return self.fail(f"compte inconnu : {username}.")
+        try:
+            require(actor, capability)
+        except PermissionDenied:
+            return self.fail(f"le compte {username} n'a pas le droit {what}.")
+        return actor
+
+    def progress(self, phase: str, done: int, total: int | None) -> None:
+        from tqdm import tqdm
+
+        if phase not in self.bars:  # a new phase: the previous bar ends on its own line
+            self.close_bars()
+            self.bars[phase] = tqdm(
+                desc=phase, total=total or self.estimate or None, unit=" lignes", disable=None
+            )
+        bar = self.bars[phase]
+        if total is not None:
+            bar.total = total
+        bar.update(done - bar.n)
+
+    def close_bars(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+    def outcome(self, report: _Report, refused: Sequence[_Refused], unit: str = "ligne") -> int:
+        for row in refused[:20]:
+            print(f"{unit} {row.line} : refusée – {row.reason}")
+        if len(refused) > 20:
+            print(f"… et {len(refused) - 20} autres lignes refusées (voir --report).")
+        if report.ignored_columns:
+            print(f"Colonnes ignorées : {', '.join(report.ignored_columns)}.")
+        print(report.summary())
+        return 1 if refused else 0
+
+
 def import_providers(args: list[str]) -> int:
     """``snigi import-providers FILE --as USERNAME [--dry-run] [--legacy-codes]
     [--column FIELD=HEADER]... [--encoding ENC] [--report OUT.csv]``: import an existing INPE
     register (providers/README.md). Exit status 0 when every row is accepted, 1 when a row is
     refused (nothing is written), 2 when the file or the account cannot be used."""
-    import argparse
+    from django.core.exceptions import ValidationError
 
-    from django.core.exceptions import PermissionDenied, ValidationError
-    from tqdm import tqdm
-
-    from snigi.core.models import User
     from snigi.core.roles import Capability
-    from snigi.core.scoping import require
     from snigi.providers.importer import Outcome, providers_import
     from snigi.providers.register_file import ImportFileError, RegisterFile
 
-    parser = argparse.ArgumentParser(
-        prog="snigi import-providers", description=import_providers.__doc__
+    command = _ImportCommand("snigi import-providers", import_providers.__doc__,
+                             "the INPE officer's account")  # fmt: skip
+    command.parser.add_argument("--legacy-codes", action="store_true", help="keep earlier codes")
+    options = command.parser.parse_args(args)
+    columns = command.columns(options.column)
+    if columns is None:
+        return command.fail("--column attend CHAMP=EN-TÊTE, une fois par champ.")
+    actor = command.actor(
+        options.username, Capability.MANAGE_PROVIDERS, "de gérer le registre INPE"
     )
-    parser.add_argument("file")
-    parser.add_argument("--as", dest="username", required=True, help="the INPE officer's account")
-    parser.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
-    parser.add_argument("--legacy-codes", action="store_true", help="keep an earlier scheme")
-    parser.add_argument("--column", action="append", default=[], metavar="FIELD=HEADER")
-    parser.add_argument("--encoding", default="", help="default: UTF-8, with or without BOM")
-    parser.add_argument("--report", metavar="OUT.csv", help="write every row's outcome there")
-    options = parser.parse_args(args)
-
-    def fail(message: str) -> int:
-        print(f"snigi import-providers: {message}", file=sys.stderr)
-        return 2
-
-    columns = dict(item.partition("=")[::2] for item in options.column)
-    if any(not f or not h for f, h in columns.items()) or len(columns) < len(options.column):
-        return fail("--column attend CHAMP=EN-TÊTE, une fois par champ.")
-    actor = User.objects.filter(username=options.username).first()
-    if actor is None:
-        return fail(f"compte inconnu : {options.username}.")
-    try:
-        require(actor, Capability.MANAGE_PROVIDERS)
-    except PermissionDenied:
-        return fail(f"le compte {options.username} n'a pas le droit de gérer le registre INPE.")
-    bars: dict[str, tqdm] = {}
-    estimate = 0
-
-    def progress(phase: str, done: int, total: int | None) -> None:
-        if phase not in bars:  # a new phase: the previous bar ends on its own line
-            for bar in bars.values():
-                bar.close()
-            bars[phase] = tqdm(desc=phase, total=total or estimate, unit=" lignes", disable=None)
-        bar = bars[phase]
-        if total is not None:
-            bar.total = total
-        bar.update(done - bar.n)
-
+    if isinstance(actor, int):
+        return actor
     try:
         with RegisterFile(options.file, encoding=options.encoding, columns=columns) as register:
-            estimate = register.line_estimate()
+            command.estimate = register.line_estimate()
             report = providers_import(
                 actor=actor,
                 rows=register,
                 dry_run=options.dry_run,
                 legacy_codes=options.legacy_codes,
-                progress=progress,
+                progress=command.progress,
             )
     except OSError as exc:
-        return fail(f"impossible de lire {options.file} : {exc.strerror or exc}.")
+        return command.fail(f"impossible de lire {options.file} : {exc.strerror or exc}.")
     except (ImportFileError, ValidationError) as exc:
-        return fail(str(exc.messages[0] if isinstance(exc, ValidationError) else exc))
+        return command.fail(str(exc.messages[0] if isinstance(exc, ValidationError) else exc))
     finally:
-        for bar in bars.values():
-            bar.close()
+        command.close_bars()
     if options.report:
         try:
             report.write_csv(options.report)
         except OSError as exc:
-            fail(f"impossible d'écrire le compte rendu {options.report} : {exc.strerror or exc}.")
+            command.fail(
+                f"impossible d'écrire le compte rendu {options.report} : {exc.strerror or exc}."
+            )
     refused = [row for row in report.rows if row.outcome is Outcome.REFUSED]
-    for row in refused[:20]:
-        print(f"ligne {row.line} : refusée – {row.reason}")
-    if len(refused) > 20:
-        print(f"… et {len(refused) - 20} autres lignes refusées (voir --report).")
-    if report.ignored_columns:
-        print(f"Colonnes ignorées : {', '.join(report.ignored_columns)}.")
-    print(report.summary())
-    return 1 if refused else 0
+    return command.outcome(report, refused)
+
+
+def import_beneficiaries(args: list[str]) -> int:
+    """``snigi import-beneficiaries FILE --as USERNAME [--dry-run] [--column FIELD=HEADER]...
+    [--encoding ENC] [--report OUT.csv]``: import a fund's list of insured people and
+    dependants, CSV or XML (beneficiaries/README.md). Exit status 0 when every row is accepted,
+    1 when a row is refused (nothing is written), 2 when the file or the account cannot be
+    used."""
+    from django.core.exceptions import ValidationError
+
+    from snigi.beneficiaries.list_file import ImportFileError, open_list
+    from snigi.beneficiaries.list_import import Outcome, beneficiaries_import
+    from snigi.core.roles import Capability
+
+    command = _ImportCommand("snigi import-beneficiaries", import_beneficiaries.__doc__,
+                             "a fund agent's account (or ANAM's)")  # fmt: skip
+    options = command.parser.parse_args(args)
+    columns = command.columns(options.column)
+    if columns is None:
+        return command.fail("--column attend CHAMP=EN-TÊTE, une fois par champ.")
+    actor = command.actor(options.username, Capability.ENROL_PERSONS, "d'immatriculer")
+    if isinstance(actor, int):
+        return actor
+    try:
+        with open_list(options.file, encoding=options.encoding, columns=columns) as listed:
+            command.estimate = listed.line_estimate()
+            report = beneficiaries_import(
+                actor=actor,
+                rows=listed,
+                dry_run=options.dry_run,
+                progress=command.progress,
+            )
+    except OSError as exc:
+        return command.fail(f"impossible de lire {options.file} : {exc.strerror or exc}.")
+    except (ImportFileError, ValidationError) as exc:
+        return command.fail(str(exc.messages[0] if isinstance(exc, ValidationError) else exc))
+    finally:
+        command.close_bars()
+    if options.report:
+        try:
+            report.write_csv(options.report)
+        except OSError as exc:
+            command.fail(
+                f"impossible d'écrire le compte rendu {options.report} : {exc.strerror or exc}."
+            )
+    refused = [row for row in report if row.outcome is Outcome.REFUSED]
+    return command.outcome(report, refused, report.unit)
 
 
 if __name__ == "__main__":

@@ -63,10 +63,18 @@ class RegisterRow:
 class RegisterFile:
     """A register CSV, read as a stream of ``RegisterRow``. Opening it reads the header only:
     an unknown encoding, an empty file or a missing required column raise ``ImportFileError``
-    before any row is read; an undecodable line raises it when reached, with its number."""
+    before any row is read; an undecodable line raises it when reached, with its number.
+    ``fields`` and ``required``: the INPE register's by default; other lists (a fund's list of
+    beneficiaries) give theirs."""
 
     def __init__(
-        self, path: str | Path, *, encoding: str = "", columns: Mapping[str, str] | None = None
+        self,
+        path: str | Path,
+        *,
+        encoding: str = "",
+        columns: Mapping[str, str] | None = None,
+        fields: tuple[str, ...] = FIELDS,
+        required: tuple[str, ...] = REQUIRED_COLUMNS,
     ) -> None:
         self.path = Path(path)
         self.name = self.path.name
@@ -89,7 +97,9 @@ class RegisterFile:
             lines = itertools.chain([header], self._text)
             self._reader = csv.reader(lines, delimiter=self.delimiter)
             self.headers = [cell.replace("\ufeff", "").strip() for cell in next(self._reader)]
-            self.fields, self.ignored_columns = _map_columns(self.headers, columns or {})
+            self.fields, self.ignored_columns = _map_columns(
+                self.headers, columns or {}, fields, required
+            )
         except BaseException:
             self._handle.close()
             raise
@@ -171,19 +181,22 @@ def _sniff_delimiter(header: str) -> str:
 
 
 def _map_columns(
-    headers: list[str], columns: Mapping[str, str]
+    headers: list[str],
+    columns: Mapping[str, str],
+    fields: tuple[str, ...] = FIELDS,
+    required: tuple[str, ...] = REQUIRED_COLUMNS,
 ) -> tuple[dict[str, int], list[str]]:
-    unknown = sorted(set(columns) - set(FIELDS))
+    unknown = sorted(set(columns) - set(fields))
     if unknown:
         raise ImportFileError(
-            f"Champ inconnu dans --column : {', '.join(unknown)} (champs : {', '.join(FIELDS)})."
+            f"Champ inconnu dans --column : {', '.join(unknown)} (champs : {', '.join(fields)})."
         )
     positions: dict[str, list[int]] = {}
     for i, header in enumerate(headers):
         positions.setdefault(_fold(header), []).append(i)
-    fields: dict[str, int] = {}
+    found_at: dict[str, int] = {}
     missing = []
-    for name in FIELDS:
+    for name in fields:
         wanted = _fold(columns.get(name, name))
         found = positions.get(wanted, [])
         if len(found) > 1:
@@ -191,21 +204,21 @@ def _map_columns(
                 f"Colonne « {columns.get(name, name)} » en double dans l'en-tête."
             )
         if found:
-            fields[name] = found[0]
+            found_at[name] = found[0]
         elif name in columns:
             raise ImportFileError(
                 f"Colonne « {columns[name]} » (pour {name}) absente ; en-têtes lus : "
                 f"{', '.join(headers)}."
             )
-        elif name in REQUIRED_COLUMNS:
+        elif name in required:
             missing.append(name)
     if missing:
         raise ImportFileError(
             f"Colonnes obligatoires absentes : {', '.join(missing)} ; en-têtes lus : "
             f"{', '.join(headers)}. Nommez-les avec --column CHAMP=EN-TÊTE."
         )
-    used = set(fields.values())
-    return fields, [header for i, header in enumerate(headers) if i not in used]
+    used = set(found_at.values())
+    return found_at, [header for i, header in enumerate(headers) if i not in used]
 
 
 # --- The report -------------------------------------------------------------------------------
