@@ -14,9 +14,11 @@ PASSWORD = "Persona-password-2026"
 # username -> (role, organisation code)
 PERSONAS: dict[str, tuple[Role, str]] = {
     "mounia": (Role.ANAM_MAIL_OFFICE, ""),
+    "sanae": (Role.ANAM_DG_SECRETARIAT, ""),
     "hamza": (Role.ANAM_LEGAL_DATA_ENTRY, ""),
     "rachida": (Role.ANAM_LEGAL_HEAD, ""),
     "nadia": (Role.ANAM_LEGAL_OFFICER, ""),
+    "youness": (Role.ANAM_LEGAL_OFFICER, ""),
     "dr_tazi": (Role.ANAM_MEDICAL_OFFICER, ""),
     "ilyas": (Role.ANAM_INPE_OFFICER, ""),
     "samira": (Role.ANAM_RAMED_OPERATIONS, ""),

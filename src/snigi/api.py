@@ -10,6 +10,7 @@ from snigi.api_bench import router as bench_router
 from snigi.beneficiaries.api import router as persons_router
 from snigi.beneficiaries.api_ramed import router as ramed_router
 from snigi.beneficiaries.api_rights import router as rights_router
+from snigi.complaints.api import router as complaints_router
 from snigi.core.api import router as core_router
 from snigi.core.api_auth import SessionAuth, TokenAuth
 from snigi.providers.api import router as providers_router
@@ -32,6 +33,7 @@ api.add_router("/", rights_router)
 api.add_router("/", ramed_router)
 api.add_router("/", applications_router)  # before /inpe/{code}
 api.add_router("/", providers_router)
+api.add_router("/complaints", complaints_router)
 api.add_router("/", bench_router)  # 404 unless SNIGI_BENCHMARK_ENDPOINTS is on
 
 

@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "snigi.core",
     "snigi.beneficiaries",
     "snigi.providers",
+    "snigi.complaints",
     "snigi.fhir",
     "snigi.demo",
 ]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("droits/", beneficiaries_views.rights, name="rights"),
     path("mon-espace/", beneficiaries_views.my_space, name="my-space"),
     path("inpe/", include("snigi.providers.urls")),
+    path("reclamations/", include("snigi.complaints.urls")),
     path("fhir/", include("snigi.fhir.urls")),
     path("health", core_views.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),

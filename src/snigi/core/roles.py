@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 class Role(models.TextChoices):
     ANAM_MAIL_OFFICE = "anam_mail_office", _("ANAM – bureau d'ordre")
+    ANAM_DG_SECRETARIAT = "anam_dg_secretariat", _("ANAM – secrétariat de la direction générale")
     ANAM_LEGAL_DATA_ENTRY = "anam_legal_data_entry", _("ANAM – saisie, division juridique")
     ANAM_LEGAL_HEAD = "anam_legal_head", _("ANAM – chef de la division juridique")
     ANAM_LEGAL_OFFICER = "anam_legal_officer", _("ANAM – juriste")
@@ -32,6 +33,7 @@ class Role(models.TextChoices):
 ANAM_ROLES = frozenset(
     {
         Role.ANAM_MAIL_OFFICE,
+        Role.ANAM_DG_SECRETARIAT,
         Role.ANAM_LEGAL_DATA_ENTRY,
         Role.ANAM_LEGAL_HEAD,
         Role.ANAM_LEGAL_OFFICER,
@@ -58,6 +60,19 @@ class Capability(StrEnum):
     OVERRIDE_DOUBLE_ENROLMENT = "override_double_enrolment"  # with a reason, audited
     MANAGE_RAMED = "manage_ramed"  # RAMED households, eligibility, cards, contributions
     CHECK_RIGHTS = "check_rights"  # the real-time rights check (coverage, not medical data)
+    # e-réclamations: one step of the workflow per role (seed 002, IV.2)
+    VIEW_COMPLAINTS = "view_complaints"  # ANAM's files, their timeline and pieces
+    RECORD_COMPLAINTS = "record_complaints"  # mail office: intake, acknowledgement
+    REGISTER_COMPLAINTS = "register_complaints"  # DG secretariat: registration
+    ENTER_COMPLAINTS = "enter_complaints"  # legal division's assistant: entry of the file
+    VALIDATE_COMPLAINTS = "validate_complaints"  # head of the legal division: validation
+    INSTRUCT_COMPLAINTS = "instruct_complaints"  # legal officer: instruction, proposal
+    GIVE_MEDICAL_OPINION = "give_medical_opinion"  # medical officer (DCN)
+    DECIDE_COMPLAINTS = "decide_complaints"  # director general
+    MANAGE_COMMISSIONS = "manage_commissions"  # CPS/CSP sessions and decisions
+    MANAGE_MORATORIUM = "manage_moratorium"  # moratorium on new suspensions
+    FILE_COMPLAINTS = "file_complaints"  # online filing and following of one's own complaints
+    VIEW_COMPLAINT_STATISTICS = "view_complaint_statistics"
 
 
 _EVERYONE = {Capability.VIEW_REFERENCE_DATA}
@@ -67,6 +82,23 @@ _ANAM_PERSON_READERS = {
     Role.ANAM_LEGAL_OFFICER,
     Role.ANAM_LEGAL_HEAD,
     Role.ANAM_DIRECTOR_GENERAL,
+}
+
+_COMPLAINT_STAFF = {Capability.VIEW_COMPLAINTS, Capability.VIEW_COMPLAINT_STATISTICS}
+_COMPLAINT_CAPABILITIES: dict[str, set[Capability]] = {
+    Role.ANAM_MAIL_OFFICE: {Capability.VIEW_COMPLAINTS, Capability.RECORD_COMPLAINTS},
+    Role.ANAM_DG_SECRETARIAT: _COMPLAINT_STAFF | {Capability.REGISTER_COMPLAINTS},
+    Role.ANAM_LEGAL_DATA_ENTRY: _COMPLAINT_STAFF | {Capability.ENTER_COMPLAINTS},
+    Role.ANAM_LEGAL_HEAD: _COMPLAINT_STAFF
+    | {Capability.VALIDATE_COMPLAINTS, Capability.MANAGE_COMMISSIONS},
+    Role.ANAM_LEGAL_OFFICER: _COMPLAINT_STAFF | {Capability.INSTRUCT_COMPLAINTS},
+    Role.ANAM_MEDICAL_OFFICER: _COMPLAINT_STAFF | {Capability.GIVE_MEDICAL_OPINION},
+    Role.ANAM_DIRECTOR_GENERAL: _COMPLAINT_STAFF | {Capability.DECIDE_COMPLAINTS},
+    Role.ANAM_OBSERVATORY_ANALYST: {Capability.VIEW_COMPLAINT_STATISTICS},
+    Role.INSURED: {Capability.FILE_COMPLAINTS},
+    Role.PROVIDER: {Capability.FILE_COMPLAINTS},
+    Role.FUND_AGENT: {Capability.FILE_COMPLAINTS},
+    Role.ADMINISTRATOR: {Capability.MANAGE_MORATORIUM},
 }
 
 CAPABILITIES: dict[str, frozenset[Capability]] = {}
@@ -86,6 +118,7 @@ for _role in Role:
         caps |= {Capability.OVERRIDE_DOUBLE_ENROLMENT, Capability.MANAGE_RAMED}
     if _role in _ANAM_PERSON_READERS | {Role.FUND_AGENT, Role.PROVIDER, Role.INSURED}:
         caps.add(Capability.CHECK_RIGHTS)
+    caps |= _COMPLAINT_CAPABILITIES.get(_role, set())
     if _role == Role.AUDITOR:
         caps |= {Capability.VIEW_AUDIT}
     if _role == Role.ADMINISTRATOR:

@@ -26,6 +26,7 @@ class DemoAccount:
 
 DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("anam.courrier", Role.ANAM_MAIL_OFFICE),
+    DemoAccount("anam.secretariat", Role.ANAM_DG_SECRETARIAT),
     DemoAccount("anam.saisie", Role.ANAM_LEGAL_DATA_ENTRY),
     DemoAccount("anam.chef.juridique", Role.ANAM_LEGAL_HEAD),
     DemoAccount("anam.juriste", Role.ANAM_LEGAL_OFFICER),
