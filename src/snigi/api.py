@@ -11,6 +11,8 @@ from snigi.beneficiaries.api import router as persons_router
 from snigi.beneficiaries.api_ramed import router as ramed_router
 from snigi.beneficiaries.api_rights import router as rights_router
 from snigi.complaints.api import router as complaints_router
+from snigi.complaints.api_commissions import router as commissions_router
+from snigi.complaints.api_stats import router as complaint_stats_router
 from snigi.core.api import router as core_router
 from snigi.core.api_auth import SessionAuth, TokenAuth
 from snigi.providers.api import router as providers_router
@@ -33,6 +35,8 @@ api.add_router("/", rights_router)
 api.add_router("/", ramed_router)
 api.add_router("/", applications_router)  # before /inpe/{code}
 api.add_router("/", providers_router)
+api.add_router("/complaints", complaint_stats_router)  # before /complaints/{reference}
+api.add_router("/complaints", commissions_router)
 api.add_router("/complaints", complaints_router)
 api.add_router("/", bench_router)  # 404 unless SNIGI_BENCHMARK_ENDPOINTS is on
 

@@ -12,6 +12,8 @@ urlpatterns = [
     path("droits/", beneficiaries_views.rights, name="rights"),
     path("mon-espace/", beneficiaries_views.my_space, name="my-space"),
     path("inpe/", include("snigi.providers.urls")),
+    path("reclamations/statistiques/", include("snigi.complaints.urls_statistics")),
+    path("reclamations/commissions/", include("snigi.complaints.urls_commissions")),
     path("reclamations/", include("snigi.complaints.urls")),
     path("fhir/", include("snigi.fhir.urls")),
     path("health", core_views.health, name="health"),
