@@ -17,6 +17,7 @@ from snigi.core.models import User
 from snigi.core.roles import Role
 from snigi.demo.accounts import DEMO_PASSWORD, ensure_demo_accounts
 from snigi.demo.cases import demo_cases
+from snigi.demo.complaints import load_demo_complaints
 from snigi.demo.loader import DemoDataError, load_people
 from snigi.providers.demo_applications import load_demo_applications
 from snigi.providers.demo_register import load_demo_register
@@ -74,6 +75,9 @@ class Command(BaseCommand):
         applications = load_demo_applications(seed=options["seed"], officer=officer)
         if applications:
             self.stdout.write(f"INPE applications: {applications} in every state added.")
+        complaints = load_demo_complaints(seed=options["seed"])
+        if complaints:
+            self.stdout.write(f"Complaints: {complaints} files, two years, at every step.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready in {time.monotonic() - started:.1f} s. Accounts (password "
