@@ -30,7 +30,7 @@ def test_a_letter_gets_a_reference_an_acknowledgement_and_waits_for_registration
     year = complaint.received_on.year
     assert complaint.reference == f"REC-{year}-000001"
     assert complaint.status == Status.RECEIVED
-    assert [e.kind for e in complaint.events.all()] == ["received", "acknowledged"]
+    assert [e.kind for e in complaint.events.all()] == ["received", "acknowledged", "notified"]
     assert list(complaint_queue(actor=staff.secretariat)) == [complaint]
     second = services.complaint_receive(actor=staff.mail, data=letter())
     assert second.reference == f"REC-{year}-000002"
@@ -79,8 +79,8 @@ def test_a_file_goes_from_intake_to_a_favourable_decision_through_every_role(sta
     assert complaint.delay_days == 10
     kinds = [e.kind for e in complaint.events.all()]
     assert kinds == [
-        "received", "acknowledged", "registered", "entered", "validated",
-        "medical_opinion_requested", "medical_opinion_given", "proposed", "decided",
+        "received", "acknowledged", "notified", "registered", "entered", "validated",
+        "medical_opinion_requested", "medical_opinion_given", "proposed", "decided", "notified",
     ]  # fmt: skip
     assert not complaint.events.get(kind="medical_opinion_given").public
 
@@ -124,7 +124,7 @@ def test_a_step_out_of_order_is_refused_and_changes_nothing(staff):
             actor=staff.entry, complaint=complaint, entry=services.EntryInput("other")
         )
     assert Complaint.objects.get(pk=complaint.pk).nature is None
-    assert Event.objects.filter(complaint=complaint).count() == 2
+    assert Event.objects.filter(complaint=complaint).count() == 3
 
 
 def test_only_the_assigned_legal_officer_instructs(staff, persona, in_instruction):
@@ -317,3 +317,32 @@ def test_the_director_general_may_return_a_proposal(staff, proposed):
     services.complaint_return(actor=staff.dg, complaint=complaint, reason="Compléter l'analyse.")
     complaint.refresh_from_db()
     assert complaint.status == Status.INSTRUCTION
+
+
+def test_the_requester_is_told_of_receipt_and_of_the_missing_pieces(
+    staff, proposed, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        complaint = proposed(Decision.INCOMPLETE)
+    assert len(mailoutbox) == 1
+    assert complaint.reference in mailoutbox[0].subject
+    assert mailoutbox[0].to == ["f.alaoui@example.ma"]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.complaint_decide(
+            actor=staff.dg,
+            complaint=complaint,
+            decision=Decision.INCOMPLETE,
+            reason="x",
+            details=services.DecisionDetails(missing_pieces="Ordonnance originale"),
+        )
+    assert len(mailoutbox) == 2
+    assert "Ordonnance originale" in mailoutbox[1].body
+    assert "— — —" in mailoutbox[1].body  # French, then Arabic
+    notified = complaint.events.filter(kind="notified", public=True)
+    assert notified.count() == 2
+
+
+def test_no_mail_leaves_when_the_step_is_rolled_back(staff, mailoutbox):
+    with pytest.raises(ValidationError):
+        services.complaint_receive(actor=staff.mail, data=letter(subject=""))
+    assert mailoutbox == []

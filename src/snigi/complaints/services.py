@@ -32,6 +32,7 @@ from snigi.complaints.models import (
     Referral,
     Status,
 )
+from snigi.complaints.notifications import notify_decision, notify_received
 from snigi.core.audit import acting_as
 from snigi.core.models import Organisation, User
 from snigi.core.roles import Capability, Role
@@ -137,6 +138,7 @@ def _create(data: ComplaintInput, actor: User, *, requester_user: User | None) -
         )
         _step(complaint, actor, "received", f"Canal : {_fr(complaint.get_channel_display())}.")
         _step(complaint, actor, "acknowledged", "Accusé de réception produit.")
+        notify_received(complaint)
     return complaint
 
 
@@ -436,6 +438,7 @@ def complaint_decide(
         complaint.decision_reason = reason
         complaint.save()
         _step(complaint, actor, "decided", f"{_fr(Decision(decision).label)}. {note}")
+        notify_decision(complaint)
     return complaint
 
 
