@@ -34,6 +34,7 @@ ADMINISTRATOR_PERMISSIONS = {
         "apitoken",
     ],
     "beneficiaries": ["eligibilityrule"],  # reference data: the rules, not people
+    "complaints": ["nature", "delay"],  # the natures of complaints and the procedure's delays
 }
 
 
