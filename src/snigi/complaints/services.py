@@ -96,7 +96,7 @@ def _next_reference(year: int) -> str:
 
 def _locked(complaint: Complaint | int) -> Complaint:
     pk = complaint.pk if isinstance(complaint, Complaint) else complaint
-    return Complaint.objects.select_for_update().select_related("nature").get(pk=pk)
+    return Complaint.objects.select_for_update(of=("self",)).select_related("nature").get(pk=pk)
 
 
 def _expect(complaint: Complaint, *statuses: Status) -> None:
