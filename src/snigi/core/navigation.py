@@ -27,6 +27,8 @@ NAV_ITEMS = (
     NavItem(_("RAMED"), "ramed:list", Capability.MANAGE_RAMED),
     NavItem(_("Annuaire INPE"), "providers:directory"),
     NavItem(_("Bureau INPE"), "providers:desk", Capability.MANAGE_PROVIDERS),
+    NavItem(_("Réclamations"), "complaints:home", Capability.VIEW_COMPLAINTS),
+    NavItem(_("Mes réclamations"), "complaints:mine", Capability.FILE_COMPLAINTS),
     NavItem(_("Référentiels"), "core:reference"),
     NavItem(_("Calendrier"), "core:calendar"),
     NavItem(_("Journal d'audit"), "core:audit", Capability.VIEW_AUDIT),
