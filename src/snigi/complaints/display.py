@@ -26,6 +26,19 @@ EVENT_LABELS: dict[str, str | Promise] = {
     "expertise_concluded": _("Conclusions de l'expertise"),
     "medicine_assessed": _("Analyse du médicament"),
     "transparency_opinion": _("Avis de la commission de la transparence"),
+    # the CPS/CSP procedure (commissions.py) and the deadline worker
+    "explanations_requested": _("Explications écrites demandées"),
+    "acknowledged_receipt": _("Accusé de réception de la lettre"),
+    "explanations_received": _("Explications reçues"),
+    "explanations_late": _("Explications hors délai, non retenues"),
+    "explanations_expired": _("Délai d'explications échu"),
+    "cps_closed": _("Classé par la CPS"),
+    "cps_referred": _("Soumis à la CSP"),
+    "csp_closed": _("Classé par la CSP"),
+    "csp_suspended": _("Mise hors convention"),
+    "csp_published": _("Décision de la CSP publiée"),
+    "reinstated": _("Réintégration d'office"),
+    "imported": _("Repris d'un registre historique"),
 }
 
 

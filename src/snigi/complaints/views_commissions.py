@@ -16,7 +16,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -44,20 +43,6 @@ STEPS: dict[str, Step] = {
     "cps": (f.CpsForm, Capability.MANAGE_COMMISSIONS, lambda u, c, d: commissions.cps_decide(actor=u, case=c, **d)),  # noqa: E501
     "csp": (f.CspForm, Capability.MANAGE_COMMISSIONS, lambda u, c, d: commissions.csp_decide(actor=u, case=c, **d)),  # noqa: E501
 }  # fmt: skip
-# The steps this procedure writes on the file's timeline (display.EVENT_LABELS has the others).
-EVENT_LABELS: dict[str, Promise] = {
-    "explanations_requested": gettext_lazy("Explications écrites demandées"),
-    "acknowledged_receipt": gettext_lazy("Accusé de réception de la lettre"),
-    "explanations_received": gettext_lazy("Explications reçues"),
-    "explanations_late": gettext_lazy("Explications hors délai, non retenues"),
-    "explanations_expired": gettext_lazy("Délai d'explications échu"),
-    "cps_closed": gettext_lazy("Classé par la CPS"),
-    "cps_referred": gettext_lazy("Soumis à la CSP"),
-    "csp_closed": gettext_lazy("Classé par la CSP"),
-    "csp_suspended": gettext_lazy("Mise hors convention"),
-    "csp_published": gettext_lazy("Décision de la CSP publiée"),
-    "reinstated": gettext_lazy("Réintégration d'office"),
-}
 DONE = {
     "letter": gettext_lazy("Envoi de la lettre enregistré."),
     "acknowledgement": gettext_lazy("Accusé de réception enregistré."),
@@ -162,7 +147,7 @@ def case(request: HttpRequest, case_id: int) -> HttpResponse:
         and item.stage == Stage.SUSPENDED
         and item.published_on is None,
         "events": [
-            (e, EVENT_LABELS.get(e.kind) or event_label(e.kind))
+            (e, event_label(e.kind))
             for e in complaint_timeline(actor=actor, complaint=item.complaint)
         ],
     }

@@ -28,6 +28,13 @@ NAV_ITEMS = (
     NavItem(_("Annuaire INPE"), "providers:directory"),
     NavItem(_("Bureau INPE"), "providers:desk", Capability.MANAGE_PROVIDERS),
     NavItem(_("Réclamations"), "complaints:home", Capability.VIEW_COMPLAINTS),
+    NavItem(_("Commissions CPS/CSP"), "complaints-commissions:cases", Capability.VIEW_COMPLAINTS),
+    NavItem(
+        _("Statistiques des réclamations"),
+        "complaints-statistics:statistics",
+        Capability.VIEW_COMPLAINT_STATISTICS,
+    ),
+    NavItem(_("Moratoire"), "complaints-commissions:moratorium", Capability.MANAGE_MORATORIUM),
     NavItem(_("Mes réclamations"), "complaints:mine", Capability.FILE_COMPLAINTS),
     NavItem(_("Référentiels"), "core:reference"),
     NavItem(_("Calendrier"), "core:calendar"),
@@ -43,6 +50,10 @@ def nav_for(user: object) -> list[dict[str, object]]:
             {"label": _("Accueil"), "url": reverse("core:home")},
             {"label": _("Annuaire INPE"), "url": reverse("providers:directory")},
             {"label": _("Demander un code INPE"), "url": reverse("providers:apply_start")},
+            {
+                "label": _("Mises hors convention"),
+                "url": reverse("complaints-commissions:decisions"),
+            },
             {"label": _("Référentiels"), "url": reverse("core:reference")},
             {"label": _("Calendrier"), "url": reverse("core:calendar")},
         ]
