@@ -51,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
             return import_providers(argv[2:])
         if argv[1:2] == ["import-beneficiaries"]:
             return import_beneficiaries(argv[2:])
+        if argv[1:2] == ["import-complaints"]:
+            return import_complaints(argv[2:])
         execute_from_command_line(["snigi", *argv[1:]])
     except (OperationalError, InterfaceError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -251,6 +253,51 @@ def import_beneficiaries(args: list[str]) -> int:
             )
     refused = [row for row in report if row.outcome is Outcome.REFUSED]
     return command.outcome(report, refused, report.unit)
+
+
+def import_complaints(args: list[str]) -> int:
+    """``snigi import-complaints FILE --as USERNAME [--dry-run] [--column FIELD=HEADER]...
+    [--encoding ENC] [--report OUT.csv]``: import a historical register of complaints, CSV
+    (complaints/README.md). Exit status 0 when every row is accepted, 1 when a row is refused
+    (nothing is written), 2 when the file or the account cannot be used."""
+    from django.core.exceptions import ValidationError
+
+    from snigi.complaints.history_import import complaints_import
+    from snigi.complaints.history_rows import open_register
+    from snigi.core.roles import Capability
+    from snigi.providers.register_file import ImportFileError
+
+    command = _ImportCommand("snigi import-complaints", import_complaints.__doc__,
+                             "the account of the head of the legal division")  # fmt: skip
+    options = command.parser.parse_args(args)
+    columns = command.columns(options.column)
+    if columns is None:
+        return command.fail("--column attend CHAMP=EN-TÊTE, une fois par champ.")
+    actor = command.actor(
+        options.username, Capability.VALIDATE_COMPLAINTS, "d'importer un registre de réclamations"
+    )
+    if isinstance(actor, int):
+        return actor
+    try:
+        with open_register(options.file, encoding=options.encoding, columns=columns) as register:
+            command.estimate = register.line_estimate()
+            report = complaints_import(
+                actor=actor, rows=register, dry_run=options.dry_run, progress=command.progress
+            )
+    except OSError as exc:
+        return command.fail(f"impossible de lire {options.file} : {exc.strerror or exc}.")
+    except (ImportFileError, ValidationError) as exc:
+        return command.fail(str(exc.messages[0] if isinstance(exc, ValidationError) else exc))
+    finally:
+        command.close_bars()
+    if options.report:
+        try:
+            report.write_csv(options.report)
+        except OSError as exc:
+            command.fail(
+                f"impossible d'écrire le compte rendu {options.report} : {exc.strerror or exc}."
+            )
+    return command.outcome(report, report.refused)
 
 
 if __name__ == "__main__":
