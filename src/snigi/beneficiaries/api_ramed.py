@@ -40,7 +40,7 @@ class ApplicationIn(Schema):
     members: list[MemberIn] = Field(..., max_length=ramed.MAX_MEMBERS)
 
 
-class DecisionIn(Schema):
+class RamedDecisionIn(Schema):
     decided_on: datetime.date
     income_per_person: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
     patrimony_score: Decimal | None = Field(None, ge=0, max_digits=8, decimal_places=2)
@@ -60,13 +60,13 @@ class CardStateIn(Schema):
     on: datetime.date
 
 
-class ContributionIn(Schema):
+class RamedContributionIn(Schema):
     year: int = Field(..., ge=2000, le=2100)
     paid_on: datetime.date | None = None
     receipt: str = Field("", max_length=40, pattern=TEXT)
 
 
-class CardOut(Schema):
+class RamedCardOut(Schema):
     id: int
     number: str
     state: str
@@ -94,7 +94,7 @@ class MemberOut(Schema):
     relationship: str | None = Field(None, description="self | spouse | child; none: not enrolled")
 
 
-class ApplicationOut(Schema):
+class RamedApplicationOut(Schema):
     id: int
     reference: str
     household_id: int
@@ -112,7 +112,7 @@ class ApplicationOut(Schema):
     valid_to: datetime.date | None
     renewal_of: str | None
     members: list[MemberOut]
-    card: CardOut | None
+    card: RamedCardOut | None
     contributions: list[ContributionOut]
 
 
@@ -153,13 +153,13 @@ def _application(request: HttpRequest, eligibility_id: int) -> RamedEligibility:
         raise HttpError(404, "Demande RAMED introuvable.") from exc
 
 
-def _application_out(request: HttpRequest, eligibility_id: int) -> ApplicationOut:
+def _application_out(request: HttpRequest, eligibility_id: int) -> RamedApplicationOut:
     eligibility = _application(request, eligibility_id)
     members = ramed_selectors.application_members(
         actor=request_actor(request), eligibility=eligibility
     )
     card: RamedCard | None = getattr(eligibility, "card", None)  # none yet: no attribute
-    return ApplicationOut(
+    return RamedApplicationOut(
         **{field: getattr(eligibility, field) for field in PLAIN_FIELDS},
         commune=eligibility.commune.code,
         renewal_of=eligibility.renewal_of.reference if eligibility.renewal_of else None,
@@ -175,12 +175,12 @@ def _application_out(request: HttpRequest, eligibility_id: int) -> ApplicationOu
             )
             for p, e in members
         ],  # fmt: skip
-        card=CardOut.from_orm(card) if card else None,
+        card=RamedCardOut.from_orm(card) if card else None,
         contributions=[ContributionOut.from_orm(c) for c in eligibility.contributions.all()],
     )
 
 
-@router.post("/ramed/applications", response={201: ApplicationOut, **REFUSALS})
+@router.post("/ramed/applications", response={201: RamedApplicationOut, **REFUSALS})
 def application_receive(request: HttpRequest, payload: ApplicationIn) -> tuple[int, object]:
     """Receive a household's application sent by the local authority."""
     try:
@@ -197,10 +197,10 @@ def application_receive(request: HttpRequest, payload: ApplicationIn) -> tuple[i
 
 
 @router.post(
-    "/ramed/applications/{eligibility_id}/decision", response={200: ApplicationOut, **REFUSALS}
+    "/ramed/applications/{eligibility_id}/decision", response={200: RamedApplicationOut, **REFUSALS}
 )
 def eligibility_decide(
-    request: HttpRequest, payload: DecisionIn, eligibility_id: int = Path(..., ge=1, le=MAX_ID)
+    request: HttpRequest, payload: RamedDecisionIn, eligibility_id: int = Path(..., ge=1, le=MAX_ID)
 ) -> tuple[int, object]:
     """Decide by the published thresholds; when eligible, enrol the household (one person, one
     regime: a member covered elsewhere blocks the decision, 409)."""
@@ -221,7 +221,7 @@ def eligibility_decide(
     return 200, _application_out(request, eligibility_id)
 
 
-@router.post("/ramed/applications/{eligibility_id}/card", response={201: CardOut, **REFUSALS})
+@router.post("/ramed/applications/{eligibility_id}/card", response={201: RamedCardOut, **REFUSALS})
 def card_produce(
     request: HttpRequest, payload: CardIn, eligibility_id: int = Path(..., ge=1, le=MAX_ID)
 ) -> tuple[int, object]:
@@ -235,7 +235,7 @@ def card_produce(
         return _refused(exc)
 
 
-@router.post("/ramed/cards/{card_id}/state", response={200: CardOut, **REFUSALS})
+@router.post("/ramed/cards/{card_id}/state", response={200: RamedCardOut, **REFUSALS})
 def card_advance(
     request: HttpRequest, payload: CardStateIn, card_id: int = Path(..., ge=1, le=MAX_ID)
 ) -> tuple[int, object]:
@@ -259,7 +259,7 @@ def card_advance(
 )
 def contribution_record(
     request: HttpRequest,
-    payload: ContributionIn,
+    payload: RamedContributionIn,
     eligibility_id: int = Path(..., ge=1, le=MAX_ID),
 ) -> tuple[int, object]:
     """Record a vulnerable household's contribution for a year (paid or only due)."""
@@ -276,10 +276,10 @@ def contribution_record(
         return _refused(exc)
 
 
-@router.get("/ramed/applications/{eligibility_id}", response=ApplicationOut)
+@router.get("/ramed/applications/{eligibility_id}", response=RamedApplicationOut)
 def application_detail(
     request: HttpRequest, response: HttpResponse, eligibility_id: int = Path(..., ge=1, le=MAX_ID)
-) -> ApplicationOut:
+) -> RamedApplicationOut:
     """An application with its members, card and contributions (the persons shown are logged)."""
     add_never_cache_headers(response)
     return _application_out(request, eligibility_id)

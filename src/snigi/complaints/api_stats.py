@@ -21,7 +21,7 @@ from snigi.core.scoping import request_actor, require
 router = Router(tags=["complaints"])
 
 
-class Refusal(Schema):
+class StatsRefusal(Schema):
     detail: str
 
 
@@ -178,7 +178,7 @@ def _date(value: str | None, name: str) -> datetime.date | None:
 
 @router.get(
     "/stats",
-    response={200: StatsOut, 403: Refusal, 422: Refusal},
+    response={200: StatsOut, 403: StatsRefusal, 422: StatsRefusal},
     summary="Statistiques des réclamations sur une période",
 )
 def complaint_stats(
@@ -191,7 +191,7 @@ def complaint_stats(
         None, alias="to", description="dernière date de réception (AAAA-MM-JJ), incluse ; par "
         "défaut aujourd'hui", example="2012-12-31",
     ),
-) -> Status[StatsOut] | Status[Refusal]:  # fmt: skip
+) -> Status[StatsOut] | Status[StatsRefusal]:  # fmt: skip
     """Files received from ``from`` to ``to`` (both included, at most 10 years): per month, by
     requester type, by nature (group and detail), nature group × decision with totals,
     incomplete files by requester type, referrals by body × answered, average processing
@@ -203,5 +203,5 @@ def complaint_stats(
         first = _date(start, "from") or last.replace(month=1, day=1)
         report = statistics.complaint_report(actor=actor, start=first, end=last)
     except (PeriodRefused, statistics.PeriodError) as exc:
-        return Status(422, Refusal(detail=str(exc)))
+        return Status(422, StatsRefusal(detail=str(exc)))
     return Status(200, stats_out(report))
