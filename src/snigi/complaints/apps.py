@@ -9,8 +9,11 @@ class ComplaintsConfig(AppConfig):
 
     def ready(self) -> None:
         from snigi.complaints import models
+        from snigi.complaints.home import complaint_cards
         from snigi.core.audit import register
+        from snigi.core.home import register_home_cards
 
+        register_home_cards(complaint_cards, order=30)
         for model in (
             models.Nature,
             models.Complaint,
