@@ -46,23 +46,32 @@ def _queries(actor, cnie: str) -> list[str]:
 
 
 @pytest.mark.parametrize("children", [1, 4])
-def test_an_insured_with_a_family_takes_six_queries(persona, children):
+def test_an_insured_with_a_family_takes_four_queries(persona, children):
     agent, provider = persona("karim"), persona("dr_amine")
     insured = _family(agent, children)
     sql = _queries(provider, insured.person.cnie)
-    # enrolments (with the person and the insured's), access log, dependants, contributions,
-    # certificates, exemptions
-    assert len(sql) == 6, "\n".join(sql)
+    # the person with their enrolments (and the insured's) and exemptions, access log,
+    # dependants with their persons, contributions and certificates
+    assert len(sql) == 4, "\n".join(sql)
     assert sql[1].startswith("INSERT INTO")
 
 
-def test_a_spouse_takes_four_queries(persona):
+def test_a_spouse_takes_three_queries(persona):
     agent, provider = persona("karim"), persona("dr_amine")
     insured = _family(agent, 1)
     spouse = insured.dependants.get(relationship=Enrolment.Relationship.SPOUSE)
-    # enrolments (with the person and the insured's), access log, the insured's contributions,
-    # exemptions
-    assert len(_queries(provider, spouse.person.cnie)) == 4
+    # the person with their enrolments (and the insured's) and exemptions, access log, the
+    # contributions (the insured's)
+    assert len(_queries(provider, spouse.person.cnie)) == 3
+
+
+def test_an_unknown_cnie_takes_one_query(persona):
+    provider = persona("dr_amine")
+    rule_book(), reference()
+    with CaptureQueriesContext(connection) as captured:
+        answer = check_rights(actor=provider, on=ON, cnie="ZZ999999")
+    assert answer.person is None
+    assert len(captured) == 1  # the person with their enrolments and exemptions: none
 
 
 def test_a_renamed_regime_shows_in_the_next_check(persona):

@@ -10,6 +10,7 @@ other regime; nothing is written then.
 from __future__ import annotations
 
 import datetime
+import json
 from decimal import Decimal
 
 from django.http import HttpRequest, HttpResponse
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
+from ninja.responses import NinjaJSONEncoder
 
 from snigi.beneficiaries import selectors, services
 from snigi.beneficiaries.models import Enrolment, Person
@@ -79,59 +81,61 @@ class RightsOut(Schema):
     also_covered_by: list[str] = Field(..., description="other regimes covering that day")
 
 
-def _identity(person: Person) -> PersonIdentity:
-    return PersonIdentity(
-        cnie=person.cnie,
-        first_name=person.first_name_lat,
-        last_name=person.last_name_lat,
-        birth_date=person.birth_date,
-        sex=person.sex,
-    )
-
-
-def rights_out(answer: RightsAnswer) -> RightsOut:
-    enrolment = answer.enrolment
+def rights_document(answer: RightsAnswer) -> dict[str, object]:
+    """The answer as ``RightsOut`` dumps it (same keys, same order, same values), built
+    without the schema's validation: a check runs on every visit, and building the nested
+    schemas cost it more than its access log entry. ``tests/beneficiaries/
+    test_rights_equivalence.py`` validates these documents against ``RightsOut``."""
+    enrolment, person = answer.enrolment, answer.person
     number = None
     if enrolment is not None:
         number = enrolment.fund_number or (
             enrolment.insured.fund_number if enrolment.insured else ""
         )
-    return RightsOut(
-        date=answer.on,
-        covered=answer.covered,
-        reason=answer.reason,
-        person=_identity(answer.person) if answer.person else None,
-        quality=enrolment.kind if enrolment else None,
-        relationship=enrolment.relationship if enrolment else None,
-        regime=Named(code=enrolment.regime.code, name=enrolment.regime.name_fr)
+    return {
+        "date": answer.on,
+        "covered": answer.covered,
+        "reason": answer.reason,
+        "person": {
+            "cnie": person.cnie,
+            "first_name": person.first_name_lat,
+            "last_name": person.last_name_lat,
+            "birth_date": person.birth_date,
+            "sex": person.sex,
+        }
+        if person
+        else None,
+        "quality": enrolment.kind if enrolment else None,
+        "relationship": enrolment.relationship if enrolment else None,
+        "regime": {"code": enrolment.regime.code, "name": enrolment.regime.name_fr}
         if enrolment
         else None,
-        fund=Named(code=enrolment.organisation.code, name=enrolment.organisation.name_fr)
+        "fund": {"code": enrolment.organisation.code, "name": enrolment.organisation.name_fr}
         if enrolment
         else None,
-        fund_number=number or None,
-        until=answer.until,
-        dependants=[
-            DependantOut(
-                first_name=d.enrolment.person.first_name_lat,
-                last_name=d.enrolment.person.last_name_lat,
-                birth_date=d.enrolment.person.birth_date,
-                relationship=d.enrolment.relationship,
-                covered=d.coverage.covered,
-                until=d.coverage.until if d.coverage.covered else None,
-                reason=d.coverage.reason,
-            )
+        "fund_number": number or None,
+        "until": answer.until,
+        "dependants": [
+            {
+                "first_name": d.enrolment.person.first_name_lat,
+                "last_name": d.enrolment.person.last_name_lat,
+                "birth_date": d.enrolment.person.birth_date,
+                "relationship": d.enrolment.relationship,
+                "covered": d.coverage.covered,
+                "until": d.coverage.until if d.coverage.covered else None,
+                "reason": d.coverage.reason,
+            }
             for d in answer.dependants
         ],
-        exemptions=[
-            ExemptionOut(kind=e.kind, valid_from=e.valid_from, valid_to=e.valid_to)
+        "exemptions": [
+            {"kind": e.kind, "valid_from": e.valid_from, "valid_to": e.valid_to}
             for e in answer.exemptions
         ],
-        ramed_card=CardOut(number=answer.card.number, state=answer.card.state)
+        "ramed_card": {"number": answer.card.number, "state": answer.card.state}
         if answer.card
         else None,
-        also_covered_by=answer.also_covered_by,
-    )
+        "also_covered_by": answer.also_covered_by,
+    }
 
 
 @router.get("/rights", response=RightsOut)
@@ -142,7 +146,7 @@ def rights(
     fund: str = Query("", max_length=20, pattern=TEXT),
     number: str = Query("", max_length=40, pattern=TEXT),
     date: datetime.date | None = None,
-) -> RightsOut:
+) -> HttpResponse:
     """Is this person covered on this day? Coverage only, never medical data; each check of a
     known person is written to the access log."""
     add_never_cache_headers(response)
@@ -156,7 +160,9 @@ def rights(
         )
     except RightsQueryError as exc:
         raise HttpError(422, str(exc)) from exc
-    return rights_out(answer)
+    # What ninja's default renderer does with a body, on the response it has prepared.
+    response.content = json.dumps(rights_document(answer), cls=NinjaJSONEncoder)
+    return response
 
 
 # ----------------------------------------------------------------------------- enrolments

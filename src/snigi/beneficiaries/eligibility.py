@@ -85,11 +85,8 @@ def child_coverage(
 
 def window_months(on: datetime.date, months: int) -> list[tuple[int, int]]:
     """The ``months`` calendar months before the month of ``on``, oldest first."""
-    first = on.replace(day=1)
-    return [
-        ((first - relativedelta(months=n)).year, (first - relativedelta(months=n)).month)
-        for n in range(months, 0, -1)
-    ]
+    index = on.year * 12 + on.month - 1  # months since the year 0 (integers: no relativedelta)
+    return [((index - n) // 12, (index - n) % 12 + 1) for n in range(months, 0, -1)]
 
 
 def contribution_days(

@@ -21,6 +21,7 @@ date; no limit when disabled).
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import threading
 import time
@@ -28,8 +29,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from dateutil.relativedelta import relativedelta
+from django.db import connection
 from django.db.models.signals import post_delete, post_save
 
 from snigi.beneficiaries import eligibility
@@ -40,6 +42,7 @@ from snigi.beneficiaries.models import (
     RamedContribution,
     StudentCertificate,
 )
+from snigi.beneficiaries.rights_read import prepared_cursor
 from snigi.core.models import Organisation, Regime
 
 DECLARED_DAYS, PAID_MONTHS, RAMED, PERIOD = "declared_days", "paid_months", "ramed", "period"
@@ -181,7 +184,13 @@ class Coverage:
 
 
 def _month_end(day: datetime.date) -> datetime.date:
-    return day.replace(day=1) + relativedelta(months=1) - datetime.timedelta(days=1)
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def _next_month(day: datetime.date) -> datetime.date:
+    """``day + relativedelta(months=1)``, without building a relativedelta for each month."""
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _earliest(*days: datetime.date | None) -> datetime.date | None:
@@ -189,10 +198,17 @@ def _earliest(*days: datetime.date | None) -> datetime.date | None:
     return min(known) if known else None
 
 
+def _day(value: datetime.date | str) -> datetime.date:
+    """A date of a UNION's column: SQLite gives the text of the columns it cannot type."""
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
 @dataclass
 class Facts:
-    """What the rules need beyond the enrolments, read in a few queries for a set of them
-    (unordered: the default orderings would join the enrolment and the person to sort)."""
+    """What the rules need beyond the enrolments, read in one statement for a set of them: the
+    contributions (declared days, paid months), the student certificates of children and the
+    RAMED households' yearly contributions, as rows of one shape (what, key, day, day,
+    number, amount)."""
 
     declared: dict[int, dict[tuple[int, int], int]] = field(default_factory=dict)
     paid: dict[int, set[datetime.date]] = field(default_factory=dict)
@@ -203,35 +219,66 @@ class Facts:
     def load(cls, enrolments: Iterable[Enrolment], on: datetime.date) -> Facts:
         facts = cls()
         enrolments = list(enrolments)
-        contributing = [e.pk for e in enrolments if basis_of(e) in (DECLARED_DAYS, PAID_MONTHS)]
-        if contributing:
-            for enrolment_id, month, days, amount in (
-                Contribution.objects.filter(enrolment_id__in=contributing, month__lte=on)
-                .order_by()
-                .values_list("enrolment_id", "month", "days", "amount")
-            ):
-                if days is not None:
-                    key = (month.year, month.month)
-                    facts.declared.setdefault(enrolment_id, {})[key] = days
+        contributing = {
+            e.pk: None for e in enrolments if basis_of(e) in (DECLARED_DAYS, PAID_MONTHS)
+        }
+        children = {
+            e.pk: None for e in enrolments if e.relationship == Enrolment.Relationship.CHILD
+        }
+        ramed = {e.ramed_eligibility_id: None for e in enrolments if e.ramed_eligibility_id}
+        sql, params = _facts_sql(on, list(contributing), list(children), list(ramed))
+        if not sql:
+            return facts
+        with prepared_cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        for what, key, first, second, number, amount in rows:
+            if what == "c":  # a month of contributions
+                month = _day(first)
+                if number is not None:
+                    facts.declared.setdefault(key, {})[(month.year, month.month)] = number
                 if amount is not None:
-                    facts.paid.setdefault(enrolment_id, set()).add(month)
-        children = [e.pk for e in enrolments if e.relationship == Enrolment.Relationship.CHILD]
-        if children:
-            for enrolment_id, start, end in (
-                StudentCertificate.objects.filter(enrolment_id__in=children)
-                .order_by()
-                .values_list("enrolment_id", "valid_from", "valid_until")
-            ):
-                facts.certificates.setdefault(enrolment_id, []).append((start, end))
-        ramed = {e.ramed_eligibility_id for e in enrolments if e.ramed_eligibility_id}
-        if ramed:
-            for eligibility_id, year, paid_on in (
-                RamedContribution.objects.filter(eligibility_id__in=ramed)
-                .order_by()
-                .values_list("eligibility_id", "year", "paid_on")
-            ):
-                facts.ramed_paid[(eligibility_id, year)] = paid_on
+                    facts.paid.setdefault(key, set()).add(month)
+            elif what == "s":  # a student certificate
+                facts.certificates.setdefault(key, []).append((_day(first), _day(second)))
+            else:  # a RAMED household's contribution for a year
+                facts.ramed_paid[(key, number)] = None if first is None else _day(first)
         return facts
+
+
+def _facts_sql(
+    on: datetime.date, contributing: list[int], children: list[int], ramed: list[int]
+) -> tuple[str, list[Any]]:
+    """The facts' statement (empty if nothing is to be read) and its parameters."""
+    quote = connection.ops.quote_name
+
+    def keys(values: list[int]) -> str:
+        return ", ".join(["%s"] * len(values))
+
+    parts: list[str] = []
+    params: list[Any] = []
+    if contributing:
+        parts.append(
+            f"SELECT 'c', enrolment_id, month, NULL, days, amount "  # noqa: S608
+            f"FROM {quote(Contribution._meta.db_table)} "
+            f"WHERE enrolment_id IN ({keys(contributing)}) AND month <= %s"
+        )
+        params += [*contributing, on]
+    if children:
+        parts.append(
+            f"SELECT 's', enrolment_id, valid_from, valid_until, NULL, NULL "  # noqa: S608
+            f"FROM {quote(StudentCertificate._meta.db_table)} "
+            f"WHERE enrolment_id IN ({keys(children)})"
+        )
+        params += children
+    if ramed:
+        parts.append(
+            f"SELECT 'r', eligibility_id, paid_on, NULL, {quote('year')}, NULL "  # noqa: S608
+            f"FROM {quote(RamedContribution._meta.db_table)} "
+            f"WHERE eligibility_id IN ({keys(ramed)})"
+        )
+        params += ramed
+    return " UNION ALL ".join(parts), params
 
 
 def _open_by_basis(
@@ -276,7 +323,7 @@ def _open_by_basis(
                 return Coverage(
                     False, f"Cotisations non à jour : le mois {month:%m/%Y} n'est pas payé."
                 )
-            month += relativedelta(months=1)
+            month = _next_month(month)
         return Coverage(True, "Cotisations à jour.", _month_end(on))
     if basis == RAMED:
         if not enrolment.regime.in_force_on(on):

@@ -12,9 +12,9 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from snigi.beneficiaries import rights_read
 from snigi.beneficiaries.models import Enrolment, Exemption, Person, RamedCard
 from snigi.beneficiaries.rights import (
     Coverage,
@@ -70,12 +70,10 @@ def _with_reference(enrolments: list[Enrolment], *, insured: bool = True) -> lis
     return enrolments
 
 
-def _latest_first(enrolments: QuerySet[Enrolment]) -> list[Enrolment]:
-    """A person's enrolments with the person and the insured's (for a dependant), latest first.
-    Sorted here rather than in SQL: Django's compiler spends more on ordering a wide
-    ``select_related`` query (it hashes every selected column) than this sort does."""
-    found = enrolments.select_related("person", "insured").order_by()
-    return _with_reference(sorted(found, key=lambda e: (e.start, e.pk), reverse=True))
+def _latest_first(enrolments: list[Enrolment]) -> list[Enrolment]:
+    if not enrolments:  # nothing to attach the reference data to
+        return []
+    return _with_reference(sorted(enrolments, key=lambda e: (e.start, e.pk), reverse=True))
 
 
 def find_person(*, cnie: str = "", fund: str = "", number: str = "") -> Person | None:
@@ -110,21 +108,24 @@ def find_person(*, cnie: str = "", fund: str = "", number: str = "") -> Person |
 
 
 def _person_and_enrolments(
-    *, cnie: str, fund: str, number: str
-) -> tuple[Person | None, list[Enrolment]]:
-    """The person and their enrolments (latest first); by CNIE, one query when they have any."""
+    *, cnie: str, fund: str, number: str, on: datetime.date
+) -> tuple[Person | None, list[Enrolment], list[Exemption]]:
+    """The person, their enrolments (latest first; with the person and, for a dependant, the
+    insured's enrolment) and their exemptions in force on ``on``: one statement by CNIE."""
     if cnie:
         try:
             cnie = normalise_cnie(cnie)
         except IdentifierError as exc:
             raise RightsQueryError(str(exc)) from exc
-        enrolments = _latest_first(Enrolment.objects.filter(person__cnie=cnie))
-        if enrolments:
-            return enrolments[0].person, enrolments
-    person = find_person(cnie=cnie, fund=fund, number=number)
-    if person is None or cnie:  # by CNIE: no enrolment, as just seen
-        return person, []
-    return person, _latest_first(Enrolment.objects.filter(person=person))
+        person, enrolments, exemptions = rights_read.person_with_enrolments(on=on, cnie=cnie)
+    else:
+        found = find_person(fund=fund, number=number)
+        if found is None:
+            return None, [], []
+        person, enrolments, exemptions = rights_read.person_with_enrolments(
+            on=on, person_id=found.pk
+        )
+    return person, _latest_first(enrolments), exemptions
 
 
 def _assess(
@@ -161,7 +162,9 @@ def check_rights(
         raise RightsQueryError(
             f"La date doit être comprise entre le {EARLIEST_DAY:%d/%m/%Y} et l'an prochain."
         )
-    person, enrolments = _person_and_enrolments(cnie=cnie, fund=fund, number=number)
+    person, enrolments, exemptions = _person_and_enrolments(
+        cnie=cnie, fund=fund, number=number, on=on
+    )
     if actor.role == Role.INSURED and (
         person is None
         or not (
@@ -181,17 +184,14 @@ def check_rights(
         return RightsAnswer(
             on=on, covered=False, person=person, reason="Aucune immatriculation à un régime."
         )
-    own_insured = [e for e in enrolments if e.kind == Enrolment.Kind.INSURED]
-    dependants = sorted(  # their insured is set just below: not joined again
-        Enrolment.objects.select_related("person")
-        .filter(insured__in=own_insured, start__lte=on)
-        .filter(Q(end__isnull=True) | Q(rights_until__gte=on))
-        .order_by(),
+    own_insured = {e.pk: e for e in enrolments if e.kind == Enrolment.Kind.INSURED}
+    dependants = sorted(
+        rights_read.dependants_on(list(own_insured), on),
         key=lambda e: (e.person.birth_date, e.pk),
     )
     _with_reference(dependants, insured=False)
     for dependant in dependants:  # their insured is one of ``own_insured``: share the objects
-        dependant.insured = next(e for e in own_insured if e.pk == dependant.insured_id)
+        dependant.insured = own_insured[dependant.insured_id]  # type: ignore[index]
     insured_links = [e.insured for e in enrolments if e.insured is not None]
     facts = Facts.load([*enrolments, *insured_links, *dependants], on)
     assessed = _assess(enrolments, on, facts)
@@ -204,18 +204,13 @@ def check_rights(
         enrolment=chosen,
         until=coverage.until if coverage.covered else None,
         also_covered_by=[e.regime.code for e, c in assessed if c.covered and e.pk != chosen.pk],
+        exemptions=exemptions,
     )
     if chosen.kind == Enrolment.Kind.INSURED:
         answer.dependants = [
             DependantRights(e, c)
             for e, c in _assess([d for d in dependants if d.insured_id == chosen.pk], on, facts)
         ]
-    answer.exemptions = sorted(
-        Exemption.objects.filter(person=person, valid_from__lte=on)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
-        .order_by(),  # the default ordering joins the person again
-        key=lambda e: (e.valid_from, e.pk),
-    )
     if chosen.ramed_eligibility_id:
         answer.card = RamedCard.objects.filter(eligibility_id=chosen.ramed_eligibility_id).first()
     return answer
