@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from snigi.complaints import services
@@ -89,3 +90,13 @@ def proposed(staff, in_instruction):
         )
 
     return make
+
+
+@pytest.fixture
+def clock():
+    """A controlled clock, stopped on the day the director general sends a file to the CPS
+    (``commission_helpers.DAY0``); ``clock.move_to(...)`` moves it."""
+    from tests.complaints.commission_helpers import DAY0, at
+
+    with time_machine.travel(at(DAY0), tick=False) as traveller:
+        yield traveller

@@ -4,7 +4,6 @@ French with nothing written, the public page and API of published suspensions.""
 from __future__ import annotations
 
 import pytest
-import time_machine
 from django.test import Client
 
 from snigi.complaints import commissions
@@ -25,12 +24,6 @@ from tests.conftest import login
 
 pytestmark = pytest.mark.django_db
 URL = "/reclamations/commissions/"
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(at(DAY0), tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from snigi.complaints import commissions
@@ -29,12 +28,6 @@ from tests.complaints.commission_helpers import (
 
 pytestmark = pytest.mark.django_db
 Stage = ConventionCase.Stage
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(at(DAY0), tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 from io import StringIO
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.utils import timezone
@@ -29,12 +28,6 @@ from tests.complaints.commission_helpers import (
 
 pytestmark = pytest.mark.django_db
 Kind = Alert.Kind
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(at(DAY0), tick=False) as traveller:
-        yield traveller
 
 
 def test_the_explanations_delay_running_out_sends_the_case_to_the_cps_once(

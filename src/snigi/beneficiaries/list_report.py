@@ -3,7 +3,6 @@ reasons; its summary and its CSV export (``--report``)."""
 
 from __future__ import annotations
 
-import csv
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from snigi.beneficiaries.list_rows import Row
+from snigi.core.import_report import import_summary, write_report_csv
 
 
 class Outcome(StrEnum):
@@ -85,20 +85,10 @@ class ImportReport:
         }
 
     def summary(self) -> str:
-        c = self.counts
-        figures = (f"{c['rows']} lignes : {c['new']} nouvelles, {c['present']} déjà présentes, "
-                   f"{c['refused']} refusées")  # fmt: skip
-        if self.dry_run:
-            return f"Essai à blanc, rien n'est enregistré. {figures}."
-        if c["refused"]:
-            return f"Import annulé : rien n'est enregistré. {figures}."
-        return f"Import enregistré. {figures}."
+        return import_summary(self.counts, dry_run=self.dry_run)
 
     def write_csv(self, path: str | Path) -> None:
-        """UTF-8 with a BOM and ``;``, as the other CSV exports (a spreadsheet opens it)."""
-        with Path(path).open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle, delimiter=";")
-            writer.writerow([self.unit, "résultat", "numéro", "cnie", "motif"])
-            writer.writerows(
-                (r.line, r.outcome.value, r.fund_number, r.cnie, r.reason) for r in self
-            )
+        header = [self.unit, "résultat", "numéro", "cnie", "motif"]
+        write_report_csv(
+            path, header, ((r.line, r.outcome.value, r.fund_number, r.cnie, r.reason) for r in self)
+        )

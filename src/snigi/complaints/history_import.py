@@ -21,7 +21,6 @@ are written with ``bulk_create`` in batches; the import is audited by one entry.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import hashlib
 import re
@@ -46,6 +45,7 @@ from snigi.complaints.models import (
     Status,
 )
 from snigi.core.audit import LogEntry
+from snigi.core.import_report import import_summary, write_report_csv
 from snigi.core.models import Organisation, User
 from snigi.core.roles import Capability
 from snigi.core.scoping import require
@@ -95,24 +95,13 @@ class ImportReport:
         return [row for row in self.rows if row.outcome is Outcome.REFUSED]
 
     def summary(self) -> str:
-        c = self.counts
-        figures = (f"{c['rows']} lignes : {c['new']} nouvelles, {c['present']} déjà présentes, "
-                   f"{c['refused']} refusées")  # fmt: skip
-        if self.dry_run:
-            return f"Essai à blanc, rien n'est enregistré. {figures}."
-        if c["refused"]:
-            return f"Import annulé : rien n'est enregistré. {figures}."
-        return f"Import enregistré. {figures}."
+        return import_summary(self.counts, dry_run=self.dry_run)
 
     def write_csv(self, path: str | Path) -> None:
-        """UTF-8 with a BOM and ``;``, as the other CSV exports."""
-        with Path(path).open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle, delimiter=";")
-            writer.writerow(["ligne", "résultat", "référence", "référence d'origine", "motif"])
-            writer.writerows(
-                (r.line, r.outcome.value, r.reference, r.source_reference, r.reason)
-                for r in self.rows
-            )
+        header = ["ligne", "résultat", "référence", "référence d'origine", "motif"]
+        write_report_csv(path, header, (
+            (r.line, r.outcome.value, r.reference, r.source_reference, r.reason) for r in self.rows
+        ))  # fmt: skip
 
 
 def imported_keys() -> dict[str, tuple[str, str]]:

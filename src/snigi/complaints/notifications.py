@@ -14,17 +14,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from snigi.complaints.models import Complaint, Decision, Event
+from snigi.core.bilingual import bilingual
 
 log = logging.getLogger(__name__)
-LANGUAGES = ("fr", "ar")
-
-
-def _bilingual(build: Callable[[], str]) -> str:
-    parts = []
-    for language in LANGUAGES:
-        with translation.override(language):
-            parts.append(build())
-    return "\n\n— — —\n\n".join(parts)
 
 
 def _mail(subject: str, body: str, address: str, reference: str) -> None:
@@ -37,7 +29,7 @@ def _mail(subject: str, body: str, address: str, reference: str) -> None:
 def _notify(complaint: Complaint, subject: Callable[[], str], body: Callable[[], str]) -> Event:
     with translation.override("fr"):
         subject_fr = subject()
-    text = _bilingual(body)
+    text = bilingual(body)
     event = Event.objects.create(
         complaint=complaint, kind="notified", status=complaint.status, note=text, public=True
     )

@@ -13,7 +13,6 @@ record and one entry for the import itself (actor, file name, SHA-256, counts).
 
 from __future__ import annotations
 
-import csv
 import datetime
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -29,6 +28,7 @@ from django.utils import timezone
 
 from snigi.core.audit import LogEntry
 from snigi.core.identifiers import IdentifierError, normalise_cnie
+from snigi.core.import_report import import_summary, write_report_csv
 from snigi.core.inpe import InpeError, inpe_digits, normalise_inpe
 from snigi.core.models import Commune, User
 from snigi.core.roles import Capability
@@ -97,21 +97,12 @@ class ImportReport:
         }
 
     def summary(self) -> str:
-        c = self.counts
-        figures = (f"{c['rows']} lignes : {c['new']} nouvelles, {c['present']} déjà présentes, "
-                   f"{c['refused']} refusées")  # fmt: skip
-        if self.dry_run:
-            return f"Essai à blanc, rien n'est enregistré. {figures}."
-        if c["refused"]:
-            return f"Import annulé : rien n'est enregistré. {figures}."
-        return f"Import enregistré. {figures}."
+        return import_summary(self.counts, dry_run=self.dry_run)
 
     def write_csv(self, path: str | Path) -> None:
-        """UTF-8 with a BOM and ``;``, as the other CSV exports (a spreadsheet opens it)."""
-        with Path(path).open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle, delimiter=";")
-            writer.writerow(["ligne", "résultat", "code", "motif"])
-            writer.writerows((r.line, r.outcome.value, r.code, r.reason) for r in self.rows)
+        header = ["ligne", "résultat", "code", "motif"]
+        rows = ((r.line, r.outcome.value, r.code, r.reason) for r in self.rows)
+        write_report_csv(path, header, rows)
 
 
 # --- Checking the rows ------------------------------------------------------------------------

@@ -13,19 +13,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from snigi.core.bilingual import bilingual
 from snigi.core.models import User
 from snigi.providers.models import Application, Notification, Provider, ProviderChange
 
 log = logging.getLogger(__name__)
-LANGUAGES = ("fr", "ar")
-
-
-def _bilingual(build: Callable[[], str]) -> str:
-    parts = []
-    for language in LANGUAGES:
-        with translation.override(language):
-            parts.append(build())
-    return "\n\n— — —\n\n".join(parts)
 
 
 def _send(notification_id: int, body: str = "") -> None:
@@ -61,7 +53,7 @@ def notify(
     stored body masks it."""
     with translation.override("fr"):
         subject_fr = subject()
-    text = _bilingual(body)
+    text = bilingual(body)
     notification = Notification.objects.create(
         recipient_email=email,
         recipient_user=user,
