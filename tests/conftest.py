@@ -90,6 +90,13 @@ def youssef(persona, demo_people):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Production hashes passwords with PBKDF2 (a million rounds, on purpose slow); the tests
+    create many accounts, so they hash with MD5 — never a production setting."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _uploads_in_tmp(settings, tmp_path_factory):
     """Uploaded documents go to a temporary folder, never into the working tree's var/."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
