@@ -23,12 +23,12 @@ def demo_files(demo_people, settings):
 
     load_demo_register(seed=7)
     ensure_demo_accounts()
-    return load_demo_complaints(seed=7, files=120)
+    return load_demo_complaints(seed=7, files=60)
 
 
 def test_every_desk_has_work_and_decisions_follow_the_seeds_shares(demo_files):
-    assert demo_files == Complaint.objects.count() > 120
-    assert load_demo_complaints(seed=7, files=120) == 0  # loaded once
+    assert demo_files == Complaint.objects.count() > 60
+    assert load_demo_complaints(seed=7, files=60) == 0  # loaded once
     for role in (
         Role.ANAM_DG_SECRETARIAT,
         Role.ANAM_LEGAL_DATA_ENTRY,

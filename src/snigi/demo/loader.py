@@ -274,7 +274,21 @@ def load_people(
         if progress is not None:
             progress(start, people)
     _reset_sequences()
+    _analyze()
     return before, start
+
+
+def _analyze() -> None:
+    """Fresh planner statistics on PostgreSQL for the tables just filled: without them the
+    planner takes the new millions of rows for the few it last saw (a fresh database: none),
+    and joins them by nested loops."""
+    if connection.vendor != "postgresql":
+        return
+    from django.apps import apps
+
+    tables = [model._meta.db_table for model in apps.get_app_config("beneficiaries").get_models()]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
 
 
 def _reset_sequences() -> None:
