@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
@@ -157,13 +157,56 @@ class _ImportCommand:
         print(report.summary())
         return 1 if refused else 0
 
+    def run(
+        self,
+        options: Any,
+        *,
+        capability: Capability,
+        what: str,
+        open_rows: Callable[..., Any],
+        do_import: Callable[..., Any],
+        file_errors: tuple[type[Exception], ...],
+        refused: Callable[[Any], Sequence[_Refused]],
+    ) -> int:
+        """The whole command once its options are parsed: the columns, the account, the file
+        read and imported with progress bars, the report written, the outcome printed."""
+        from django.core.exceptions import ValidationError
+
+        refusals: tuple[type[Exception], ...] = (*file_errors, ValidationError)
+        columns = self.columns(options.column)
+        if columns is None:
+            return self.fail("--column attend CHAMP=EN-TÊTE, une fois par champ.")
+        actor = self.actor(options.username, capability, what)
+        if isinstance(actor, int):
+            return actor
+        try:
+            with open_rows(options.file, encoding=options.encoding, columns=columns) as rows:
+                self.estimate = rows.line_estimate()
+                report = do_import(
+                    actor=actor, rows=rows, dry_run=options.dry_run, progress=self.progress
+                )
+        except OSError as exc:
+            return self.fail(f"impossible de lire {options.file} : {exc.strerror or exc}.")
+        except refusals as exc:
+            return self.fail(str(exc.messages[0] if isinstance(exc, ValidationError) else exc))
+        finally:
+            self.close_bars()
+        if options.report:
+            try:
+                report.write_csv(options.report)
+            except OSError as exc:
+                self.fail(
+                    f"impossible d'écrire le compte rendu {options.report} : {exc.strerror or exc}."
+                )
+        return self.outcome(report, refused(report), getattr(report, "unit", "ligne"))
+
 
 def import_providers(args: list[str]) -> int:
     """``snigi import-providers FILE --as USERNAME [--dry-run] [--legacy-codes]
     [--column FIELD=HEADER]... [--encoding ENC] [--report OUT.csv]``: import an existing INPE
     register (providers/README.md). Exit status 0 when every row is accepted, 1 when a row is
     refused (nothing is written), 2 when the file or the account cannot be used."""
-    from django.core.exceptions import ValidationError
+    from functools import partial
 
     from snigi.core.roles import Capability
     from snigi.providers.importer import Outcome, providers_import
@@ -173,39 +216,15 @@ def import_providers(args: list[str]) -> int:
                              "the INPE officer's account")  # fmt: skip
     command.parser.add_argument("--legacy-codes", action="store_true", help="keep earlier codes")
     options = command.parser.parse_args(args)
-    columns = command.columns(options.column)
-    if columns is None:
-        return command.fail("--column attend CHAMP=EN-TÊTE, une fois par champ.")
-    actor = command.actor(
-        options.username, Capability.MANAGE_PROVIDERS, "de gérer le registre INPE"
+    return command.run(
+        options,
+        capability=Capability.MANAGE_PROVIDERS,
+        what="de gérer le registre INPE",
+        open_rows=RegisterFile,
+        do_import=partial(providers_import, legacy_codes=options.legacy_codes),
+        file_errors=(ImportFileError,),
+        refused=lambda report: [r for r in report.rows if r.outcome is Outcome.REFUSED],
     )
-    if isinstance(actor, int):
-        return actor
-    try:
-        with RegisterFile(options.file, encoding=options.encoding, columns=columns) as register:
-            command.estimate = register.line_estimate()
-            report = providers_import(
-                actor=actor,
-                rows=register,
-                dry_run=options.dry_run,
-                legacy_codes=options.legacy_codes,
-                progress=command.progress,
-            )
-    except OSError as exc:
-        return command.fail(f"impossible de lire {options.file} : {exc.strerror or exc}.")
-    except (ImportFileError, ValidationError) as exc:
-        return command.fail(str(exc.messages[0] if isinstance(exc, ValidationError) else exc))
-    finally:
-        command.close_bars()
-    if options.report:
-        try:
-            report.write_csv(options.report)
-        except OSError as exc:
-            command.fail(
-                f"impossible d'écrire le compte rendu {options.report} : {exc.strerror or exc}."
-            )
-    refused = [row for row in report.rows if row.outcome is Outcome.REFUSED]
-    return command.outcome(report, refused)
 
 
 def import_beneficiaries(args: list[str]) -> int:
@@ -214,45 +233,21 @@ def import_beneficiaries(args: list[str]) -> int:
     dependants, CSV or XML (beneficiaries/README.md). Exit status 0 when every row is accepted,
     1 when a row is refused (nothing is written), 2 when the file or the account cannot be
     used."""
-    from django.core.exceptions import ValidationError
-
     from snigi.beneficiaries.list_file import ImportFileError, open_list
     from snigi.beneficiaries.list_import import Outcome, beneficiaries_import
     from snigi.core.roles import Capability
 
     command = _ImportCommand("snigi import-beneficiaries", import_beneficiaries.__doc__,
                              "a fund agent's account (or ANAM's)")  # fmt: skip
-    options = command.parser.parse_args(args)
-    columns = command.columns(options.column)
-    if columns is None:
-        return command.fail("--column attend CHAMP=EN-TÊTE, une fois par champ.")
-    actor = command.actor(options.username, Capability.ENROL_PERSONS, "d'immatriculer")
-    if isinstance(actor, int):
-        return actor
-    try:
-        with open_list(options.file, encoding=options.encoding, columns=columns) as listed:
-            command.estimate = listed.line_estimate()
-            report = beneficiaries_import(
-                actor=actor,
-                rows=listed,
-                dry_run=options.dry_run,
-                progress=command.progress,
-            )
-    except OSError as exc:
-        return command.fail(f"impossible de lire {options.file} : {exc.strerror or exc}.")
-    except (ImportFileError, ValidationError) as exc:
-        return command.fail(str(exc.messages[0] if isinstance(exc, ValidationError) else exc))
-    finally:
-        command.close_bars()
-    if options.report:
-        try:
-            report.write_csv(options.report)
-        except OSError as exc:
-            command.fail(
-                f"impossible d'écrire le compte rendu {options.report} : {exc.strerror or exc}."
-            )
-    refused = [row for row in report if row.outcome is Outcome.REFUSED]
-    return command.outcome(report, refused, report.unit)
+    return command.run(
+        command.parser.parse_args(args),
+        capability=Capability.ENROL_PERSONS,
+        what="d'immatriculer",
+        open_rows=open_list,
+        do_import=beneficiaries_import,
+        file_errors=(ImportFileError,),
+        refused=lambda report: [r for r in report if r.outcome is Outcome.REFUSED],
+    )
 
 
 def import_complaints(args: list[str]) -> int:
@@ -260,8 +255,6 @@ def import_complaints(args: list[str]) -> int:
     [--encoding ENC] [--report OUT.csv]``: import a historical register of complaints, CSV
     (complaints/README.md). Exit status 0 when every row is accepted, 1 when a row is refused
     (nothing is written), 2 when the file or the account cannot be used."""
-    from django.core.exceptions import ValidationError
-
     from snigi.complaints.history_import import complaints_import
     from snigi.complaints.history_rows import open_register
     from snigi.core.roles import Capability
@@ -269,35 +262,15 @@ def import_complaints(args: list[str]) -> int:
 
     command = _ImportCommand("snigi import-complaints", import_complaints.__doc__,
                              "the account of the head of the legal division")  # fmt: skip
-    options = command.parser.parse_args(args)
-    columns = command.columns(options.column)
-    if columns is None:
-        return command.fail("--column attend CHAMP=EN-TÊTE, une fois par champ.")
-    actor = command.actor(
-        options.username, Capability.VALIDATE_COMPLAINTS, "d'importer un registre de réclamations"
+    return command.run(
+        command.parser.parse_args(args),
+        capability=Capability.VALIDATE_COMPLAINTS,
+        what="d'importer un registre de réclamations",
+        open_rows=open_register,
+        do_import=complaints_import,
+        file_errors=(ImportFileError,),
+        refused=lambda report: report.refused,
     )
-    if isinstance(actor, int):
-        return actor
-    try:
-        with open_register(options.file, encoding=options.encoding, columns=columns) as register:
-            command.estimate = register.line_estimate()
-            report = complaints_import(
-                actor=actor, rows=register, dry_run=options.dry_run, progress=command.progress
-            )
-    except OSError as exc:
-        return command.fail(f"impossible de lire {options.file} : {exc.strerror or exc}.")
-    except (ImportFileError, ValidationError) as exc:
-        return command.fail(str(exc.messages[0] if isinstance(exc, ValidationError) else exc))
-    finally:
-        command.close_bars()
-    if options.report:
-        try:
-            report.write_csv(options.report)
-        except OSError as exc:
-            command.fail(
-                f"impossible d'écrire le compte rendu {options.report} : {exc.strerror or exc}."
-            )
-    return command.outcome(report, report.refused)
 
 
 if __name__ == "__main__":
