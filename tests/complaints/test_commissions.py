@@ -271,14 +271,19 @@ def test_no_suspension_while_a_moratorium_is_in_force(clock, staff, persona, cas
     assert provider_convention_status(case.provider.inpe, on=days(30)).status == "suspended"
 
 
-def test_a_repeat_offender_is_suspended_ex_officio(clock, staff, case):
-    convention_suspend(
+@pytest.fixture
+def earlier_suspension(staff, case):
+    """The provider was suspended once before (CSP-2023-07): a repeat offender."""
+    return convention_suspend(
         actor=staff.head,
         inpe=case.provider.inpe,
         start=dt.date(2024, 1, 1),
         end=dt.date(2024, 6, 30),
         decision="CSP-2023-07",
     )
+
+
+def test_a_repeat_offender_is_suspended_ex_officio(clock, staff, case, earlier_suspension):
     to_csp(staff, case, clock)
     csp = session(staff, CSP, days(20), "CSP-1")
     with pytest.raises(ValidationError, match="Récidive.*CSP-2023-07"):
@@ -299,14 +304,9 @@ def test_a_repeat_offender_is_suspended_ex_officio(clock, staff, case):
     assert "d'office" in case.complaint.events.get(kind="csp_suspended").note
 
 
-def test_a_repeat_offender_s_file_closes_if_the_violation_is_not_established(clock, staff, case):
-    convention_suspend(
-        actor=staff.head,
-        inpe=case.provider.inpe,
-        start=dt.date(2024, 1, 1),
-        end=dt.date(2024, 6, 30),
-        decision="CSP-2023-07",
-    )
+def test_a_repeat_offender_s_file_closes_if_the_violation_is_not_established(
+    clock, staff, case, earlier_suspension
+):
     to_csp(staff, case, clock)
     csp = session(staff, CSP, days(20), "CSP-1")
     commissions.csp_decide(
