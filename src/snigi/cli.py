@@ -32,6 +32,10 @@ def _database_label() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
+    if argv[1:2] in (["link"], ["dedupe"]):  # no database: Django is not started
+        from snigi.enrolment_control.cli import main as matcher
+
+        return matcher(argv[1:])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "snigi.settings")
     from snigi.envvars import ConfigurationError
 

@@ -1,0 +1,379 @@
+"""Linking two lists one-to-one and deduplicating one list (Django-free).
+
+The run, for ``link`` and ``dedupe`` alike:
+
+1. read the lists and normalise them (``prepare.py``) into DuckDB;
+2. the exact pass: records sharing an identity number, unique within their list and
+   corroborated by the birth year or a name, are settled; their other block keys are NULL so
+   that the probabilistic rules only search the rest;
+3. block keys, capped in frequency (``Options.block_cap``);
+4. the Splink model (``model.py``): trained without labels, or loaded from a saved model;
+   saved and versioned;
+5. predictions at the threshold, on DuckDB or on Spark (same settings);
+6. ``link``: one-to-one by mutual best match; ``dedupe``: connected components.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from snigi.enrolment_control import model as mdl
+from snigi.enrolment_control.prepare import InputError, Mapping, open_list, prepare
+
+__all__ = ["InputError", "Options", "Result", "dedupe", "link", "STEPS"]
+
+STEPS = (
+    "lecture",
+    "normalisation",
+    "passe exacte",
+    "clés de blocage",
+    "modèle",
+    "prédiction",
+    "résolution",
+    "écriture",
+)
+
+
+@dataclass
+class Options:
+    engine: str = "duckdb"  # or "spark"
+    threshold: float = 0.9
+    model: Path | None = None  # a saved model to reuse (no training)
+    save_model: Path | None = None
+    block_cap: int = 400  # a block key shared by more records than this blocks nothing
+    memory_limit: str | None = None  # DuckDB's, e.g. "6GB"; default: 40 % of the RAM
+    threads: int | None = None
+    work_dir: Path | None = None  # DuckDB's database and spill files (default: a temp dir)
+    explicit: set[str] = field(default_factory=set)  # mapping fields given on the command line
+    verbose: bool = False  # Splink's training and prediction log on stderr
+
+
+@dataclass
+class Result:
+    rows: dict[str, int]
+    written: int
+    exact_pairs: int
+    predicted_pairs: int
+    model_version: str
+    model_path: Path | None
+    unreadable_dates: int
+    seconds: dict[str, float]
+
+
+def _memory_limit() -> str:
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return "4GB"
+    return f"{max(1, int(total * 0.4 / 2**30))}GB"
+
+
+@contextmanager
+def _connection(options: Options) -> Iterator[duckdb.DuckDBPyConnection]:
+    work = Path(tempfile.mkdtemp(prefix="snigi-link-", dir=options.work_dir))
+    con = duckdb.connect(str(work / "run.duckdb"))
+    try:
+        con.execute(f"SET memory_limit = '{options.memory_limit or _memory_limit()}'")
+        con.execute(f"SET temp_directory = '{work / 'spill'}'")
+        if options.threads:
+            con.execute(f"SET threads = {int(options.threads)}")
+        yield con
+    finally:
+        con.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+class _Clock:
+    def __init__(self, progress: Callable[[str], None] | None) -> None:
+        self.progress = progress or (lambda _: None)
+        self.seconds: dict[str, float] = {}
+        self._step: str | None = None
+        self._t = time.perf_counter()
+
+    def step(self, name: str) -> None:
+        now = time.perf_counter()
+        if self._step:
+            self.seconds[self._step] = round(now - self._t, 3)
+        self._step, self._t = name, now
+        self.progress(name)
+
+    def done(self) -> dict[str, float]:
+        self.step("")
+        return self.seconds
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    return int(con.execute(sql).fetchall()[0][0])
+
+
+def _corroborated(a: str, b: str) -> str:
+    """SQL: two records sharing an identity number look like the same person."""
+    names = " OR ".join(
+        f"{a}.{x} = {b}.{y}"
+        for x, y in (
+            ("fn_skel", "fn_skel"),
+            ("ln_skel", "ln_skel"),
+            ("fn_skel", "ln_skel"),
+            ("ln_skel", "fn_skel"),
+        )
+    )
+    return (
+        f"({a}.dob_y IS NULL OR {b}.dob_y IS NULL OR {a}.dob_y = {b}.dob_y) AND "
+        f"(({a}.fn_skel IS NULL AND {a}.ln_skel IS NULL) OR "
+        f"({b}.fn_skel IS NULL AND {b}.ln_skel IS NULL) OR {names})"
+    )
+
+
+def _exact_pass(con: duckdb.DuckDBPyConnection, linking: bool) -> int:
+    """Mark settled records (column ``settled``); the number of exact pairs."""
+    if linking:
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE exact AS
+            WITH single AS (
+                SELECT * FROM records WHERE idn IS NOT NULL AND idn IN (
+                    SELECT idn FROM records WHERE idn IS NOT NULL GROUP BY idn
+                    HAVING count(*) FILTER (WHERE source_dataset = 'left') = 1
+                       AND count(*) FILTER (WHERE source_dataset = 'right') = 1))
+            SELECT l.row_number AS row_l, r.row_number AS row_r
+            FROM single l JOIN single r ON l.idn = r.idn
+            WHERE l.source_dataset = 'left' AND r.source_dataset = 'right'
+              AND {_corroborated("l", "r")}""")
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE settled AS
+            SELECT 'left' AS source_dataset, row_l AS row_number FROM exact
+            UNION ALL SELECT 'right', row_r FROM exact""")
+    else:
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE exact AS
+            WITH grp AS (
+                SELECT *, min(row_number) OVER (PARTITION BY idn) AS head
+                FROM records WHERE idn IS NOT NULL AND idn IN (
+                    SELECT idn FROM records WHERE idn IS NOT NULL GROUP BY idn
+                    HAVING count(*) > 1))
+            SELECT o.row_number AS row_l, h.row_number AS row_r
+            FROM grp o JOIN grp h ON h.row_number = o.head
+            WHERE o.row_number <> o.head AND {_corroborated("o", "h")}""")
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE settled AS
+            SELECT source_dataset, row_number FROM records
+            WHERE row_number IN (SELECT row_l FROM exact)""")
+    return _count(con, "SELECT count(*) FROM exact")
+
+
+def _block_keys(con: duckdb.DuckDBPyConnection, cap: int) -> None:
+    keys = mdl.BLOCK_KEYS
+    raw = ", ".join(
+        f"CASE WHEN s.row_number IS NULL THEN {expr} END AS {name}" for name, expr in keys.items()
+    )
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE keyed AS
+        SELECT r.*, {raw} FROM records r
+        LEFT JOIN settled s USING (source_dataset, row_number)""")
+    capped = ", ".join(
+        f"CASE WHEN count(*) OVER (PARTITION BY {name}) <= {int(cap)} THEN {name} END AS {name}"
+        for name in keys
+    )
+    # The two swapped-name keys are capped together: b_fl of one record meets b_lf of another.
+    con.execute(f"""
+        CREATE OR REPLACE TABLE records AS
+        SELECT * EXCLUDE ({", ".join(keys)}), {capped} FROM keyed""")
+    con.execute("DROP TABLE keyed")
+
+
+def _one_to_one(con: duckdb.DuckDBPyConnection, predictions: str, threshold: float) -> None:
+    """``links(left_id, right_id, p)``: mutual best pairs at or above ``threshold``, repeated
+    until no pair is left (each record in at most one link)."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE cand AS
+        SELECT CASE WHEN source_dataset_l = 'left' THEN unique_id_l ELSE unique_id_r END AS l,
+               CASE WHEN source_dataset_l = 'left' THEN unique_id_r ELSE unique_id_l END AS r,
+               match_probability AS p
+        FROM {predictions} WHERE match_probability >= {float(threshold)}""")
+    con.execute("CREATE OR REPLACE TEMP TABLE links (left_id VARCHAR, right_id VARCHAR, p DOUBLE)")
+    while True:
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE best AS
+            SELECT l, r, p FROM (
+                SELECT *, row_number() OVER (PARTITION BY l ORDER BY p DESC, r) AS bl,
+                          row_number() OVER (PARTITION BY r ORDER BY p DESC, l) AS br
+                FROM cand) WHERE bl = 1 AND br = 1""")
+        if not _count(con, "SELECT count(*) FROM best"):
+            break
+        con.execute("INSERT INTO links SELECT l, r, p FROM best")
+        con.execute("""
+            DELETE FROM cand WHERE l IN (SELECT l FROM best) OR r IN (SELECT r FROM best)""")
+
+
+def _quote(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _model(
+    linker: Any, mapping: Mapping, options: Options, n: int, out: Path, version: str
+) -> tuple[str, Path | None]:
+    if options.model:
+        return version, options.model
+    mdl.train(linker, mapping, n)
+    path = options.save_model or out.with_name(out.name + ".model.json")
+    meta = {"trained_on_records": n, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    return mdl.save(linker, path, mapping, meta), path
+
+
+def _splink_run(
+    con: duckdb.DuckDBPyConnection,
+    mapping: Mapping,
+    options: Options,
+    link_type: str,
+    sources: list[str],
+    out: Path,
+    clock: _Clock,
+) -> tuple[str, str, Path | None]:
+    """Train or load the model, predict; the name of the predictions table in ``con``."""
+    from splink import DuckDBAPI, Linker
+
+    clock.step("modèle")
+    settings: Any = mdl.settings(link_type, mapping)
+    version = ""
+    if options.model:
+        settings, version = mdl.load(options.model, mapping, link_type)
+    n = _count(con, "SELECT count(*) FROM records")
+    if options.engine == "spark":
+        from snigi.enrolment_control.spark import spark_predict
+
+        return spark_predict(con, settings, mapping, options, sources, out, clock, n, version)
+    db = DuckDBAPI(connection=con)
+    frames = [
+        db.register(
+            con.sql(f"SELECT * FROM records WHERE source_dataset = '{s}'"), table_name=f"in_{s}"
+        )
+        for s in sources
+    ]
+    linker = Linker(
+        frames if len(frames) > 1 else frames[0],
+        settings,
+        log_level=logging.INFO if options.verbose else logging.ERROR,
+    )
+    version, path = _model(linker, mapping, options, n, out, version)
+    clock.step("prédiction")
+    predictions = linker.inference.predict(threshold_match_probability=options.threshold)
+    return predictions.physical_name, version, path
+
+
+def link(
+    left: str | Path,
+    right: str | Path,
+    out: str | Path,
+    mapping: Mapping,
+    options: Options | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Result:
+    """Link two lists one-to-one; write ``left_id,right_id,match_probability`` to ``out``."""
+    options = options or Options()
+    out = Path(out)
+    clock = _Clock(progress)
+    with _connection(options) as con:
+        clock.step("lecture")
+        cols_l = open_list(con, left, "in_left_raw")
+        cols_r = open_list(con, right, "in_right_raw")
+        m_l = mapping.resolve(cols_l, Path(left).name, options.explicit)
+        m_r = mapping.resolve(cols_r, Path(right).name, options.explicit)
+        if m_l.compared != m_r.compared:
+            raise InputError(
+                f"les deux listes n'ont pas les mêmes champs : {', '.join(m_l.compared)} "
+                f"contre {', '.join(m_r.compared)}."
+            )
+        clock.step("normalisation")
+        prepared = prepare(con, [("in_left_raw", "left", m_l), ("in_right_raw", "right", m_r)])
+        clock.step("passe exacte")
+        exact = _exact_pass(con, linking=True)
+        clock.step("clés de blocage")
+        _block_keys(con, options.block_cap)
+        table, version, path = _splink_run(
+            con, m_l, options, "link_only", ["left", "right"], out, clock
+        )
+        clock.step("résolution")
+        predicted = _count(con, f"SELECT count(*) FROM {table}")
+        _one_to_one(con, table, options.threshold)
+        clock.step("écriture")
+        con.execute(
+            f"COPY (SELECT left_id, right_id, round(p, 6) AS match_probability FROM links "
+            f"ORDER BY left_id, right_id) TO '{_quote(out)}' (HEADER, DELIMITER ',')"
+        )
+        written = _count(con, "SELECT count(*) FROM links")
+    return Result(
+        prepared.rows,
+        written,
+        exact,
+        predicted,
+        version,
+        path,
+        prepared.unreadable_dates,
+        clock.done(),
+    )
+
+
+def dedupe(
+    path: str | Path,
+    out: str | Path,
+    mapping: Mapping,
+    options: Options | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Result:
+    """Cluster the records of one list; write ``record_id,cluster_id`` (every record) to ``out``."""
+    from splink import DuckDBAPI
+    from splink.clustering import cluster_pairwise_predictions_at_threshold
+
+    options = options or Options()
+    out = Path(out)
+    clock = _Clock(progress)
+    with _connection(options) as con:
+        clock.step("lecture")
+        cols = open_list(con, path, "in_list_raw")
+        m = mapping.resolve(cols, Path(path).name, options.explicit)
+        clock.step("normalisation")
+        prepared = prepare(con, [("in_list_raw", "list", m)])
+        clock.step("passe exacte")
+        exact = _exact_pass(con, linking=False)
+        clock.step("clés de blocage")
+        _block_keys(con, options.block_cap)
+        table, version, model_path = _splink_run(
+            con, m, options, "dedupe_only", ["list"], out, clock
+        )
+        clock.step("résolution")
+        predicted = _count(con, f"SELECT count(*) FROM {table}")
+        db = DuckDBAPI(connection=con)
+        clusters = cluster_pairwise_predictions_at_threshold(
+            con.sql("SELECT unique_id, row_number FROM records"),
+            con.sql(f"SELECT unique_id_l, unique_id_r, match_probability FROM {table}"),
+            db,
+            node_id_column_name="unique_id",
+            threshold_match_probability=options.threshold,
+        )
+        clock.step("écriture")
+        con.execute(
+            f"COPY (SELECT r.unique_id AS record_id, c.cluster_id FROM records r "
+            f"JOIN {clusters.physical_name} c USING (unique_id) ORDER BY r.row_number) "
+            f"TO '{_quote(out)}' (HEADER, DELIMITER ',')"
+        )
+        written = prepared.rows.get("list", 0)
+    return Result(
+        prepared.rows,
+        written,
+        exact,
+        predicted,
+        version,
+        model_path,
+        prepared.unreadable_dates,
+        clock.done(),
+    )

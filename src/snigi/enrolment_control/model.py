@@ -1,0 +1,263 @@
+"""The Splink model: comparisons, blocking rules, unsupervised training, saving (Django-free).
+
+The comparisons read the normalised columns of the ``records`` table (``prepare.py``). Each
+field only takes part when it is mapped. Custom levels are written in DuckDB SQL with
+``base_dialect_str="duckdb"`` so that Splink translates them for Spark; string distances use
+Splink's own levels, which every backend implements.
+
+Blocking: the first rule pairs records that share an identity number. The others read *block
+keys* (``b_*`` columns built by ``engine.py``) that are NULL for records already settled by the
+exact identity pass and for key values too frequent to compare all-to-all (a very common name
+with a placeholder birth date): a NULL key blocks nothing, so each rule stays tractable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import SettingsCreator, block_on
+
+from snigi.enrolment_control.prepare import Mapping
+
+MODEL_FORMAT = "snigi-enrolment-control-model/1"
+DUCK = "duckdb"
+
+
+def _custom(sql: str, label: str) -> cll.CustomLevel:
+    return cll.CustomLevel(sql, label, base_dialect_str=DUCK)
+
+
+def _name(prefix: str, other: str, label: str) -> cl.CustomComparison:
+    p, o = prefix, other
+    return cl.CustomComparison(
+        output_column_name=label,
+        comparison_levels=[
+            cll.NullLevel(f"{p}_root"),
+            cll.ExactMatchLevel(f"{p}_root").configure(tf_adjustment_column=f"{p}_root"),
+            cll.ExactMatchLevel(f"{p}_sound"),
+            _custom(
+                f'"{p}_sound_l" = "{o}_sound_r" AND "{o}_sound_l" = "{p}_sound_r"',
+                "first and last names swapped",
+            ),
+            cll.JaroWinklerLevel(f"{p}_sound", 0.92),
+            cll.ExactMatchLevel(f"{p}_skel"),
+            _custom(
+                f'length("{p}_root_l") >= 4 AND length("{p}_root_r") >= 4 AND '
+                f'(instr("{p}_root_l", "{p}_root_r") > 0 OR instr("{p}_root_r", "{p}_root_l") > 0)',
+                "one contains the other (compound name cut)",
+            ),
+            cll.JaroWinklerLevel(f"{p}_sound", 0.8),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _birth_date() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="birth_date",
+        comparison_levels=[
+            _custom('"dob_y_l" IS NULL OR "dob_y_r" IS NULL', "missing").configure(
+                is_null_level=True
+            ),
+            cll.ExactMatchLevel("dob").configure(tf_adjustment_column="dob"),
+            _custom(
+                '"dob_y_l" = "dob_y_r" AND "dob_m_l" = "dob_d_r" AND "dob_d_l" = "dob_m_r"',
+                "day and month swapped",
+            ),
+            cll.DamerauLevenshteinLevel("dob", 1),
+            _custom(
+                '"dob_y_l" = "dob_y_r" AND ("dob_m_l" IS NULL OR "dob_m_r" IS NULL)',
+                "same year, one known only by its year",
+            ),
+            _custom('"dob_y_l" = "dob_y_r"', "same year"),
+            _custom('abs("dob_y_l" - "dob_y_r") <= 1', "a year apart"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _id_number() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="id_number",
+        comparison_levels=[
+            cll.NullLevel("idn"),
+            cll.ExactMatchLevel("idn"),
+            cll.DamerauLevenshteinLevel("idn", 1),
+            cll.DamerauLevenshteinLevel("idn", 2),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def comparisons(mapping: Mapping) -> list[Any]:
+    out: list[Any] = []
+    if mapping.id_number:
+        out.append(_id_number())
+    if mapping.first_name:
+        out.append(_name("fn", "ln", "first_name"))
+    if mapping.last_name:
+        out.append(_name("ln", "fn", "last_name"))
+    if mapping.birth_date:
+        out.append(_birth_date())
+    if mapping.sex:
+        out.append(cl.ExactMatch("sex"))
+    if mapping.commune:
+        out.append(cl.ExactMatch("commune").configure(term_frequency_adjustments=True))
+    for i, column in enumerate(mapping.extra):
+        out.append(
+            cl.CustomComparison(
+                output_column_name=f"extra_{i}_{column}"[:60],
+                comparison_levels=[
+                    cll.NullLevel(f"x{i}"),
+                    cll.ExactMatchLevel(f"x{i}"),
+                    cll.JaroWinklerLevel(f"x{i}", 0.9),
+                    cll.ElseLevel(),
+                ],
+            )
+        )
+    return out
+
+
+# Block keys (built in engine.py) and the rules reading them.
+BLOCK_KEYS: dict[str, str] = {
+    "b_ln_dob": "ln_skel || '|' || dob",
+    "b_fn_dob": "fn_skel || '|' || dob",
+    "b_names_y": "fn_skel || '|' || ln_skel || '|' || dob_y",
+    "b_names_c": "fn_sound || '|' || ln_sound || '|' || coalesce(commune, sex, '')",
+    "b_ida": "left(idn, 5) || '|' || coalesce(dob_y::VARCHAR, sex, '')",
+    "b_idb": "right(idn, 5) || '|' || coalesce(dob_y::VARCHAR, sex, '')",
+    "b_fl": "fn_skel || '|' || ln_skel || '|' || coalesce(dob_y::VARCHAR, '')",
+    "b_lf": "ln_skel || '|' || fn_skel || '|' || coalesce(dob_y::VARCHAR, '')",
+}
+
+
+def blocking_rules(mapping: Mapping) -> list[Any]:
+    rules: list[Any] = []
+    if mapping.id_number:
+        rules.append(block_on("idn"))
+    names = mapping.first_name and mapping.last_name
+    if mapping.last_name and mapping.birth_date:
+        rules.append(block_on("b_ln_dob"))
+    if mapping.first_name and mapping.birth_date:
+        rules.append(block_on("b_fn_dob"))
+    if names:
+        rules += [block_on("b_names_y"), block_on("b_names_c"), "l.b_fl = r.b_lf"]
+    if mapping.id_number:
+        rules += [block_on("b_ida"), block_on("b_idb")]
+    if not rules:  # only extra columns: compare those that agree exactly
+        rules = [block_on(f"x{i}") for i in range(len(mapping.extra))]
+    return rules
+
+
+def settings(link_type: str, mapping: Mapping) -> SettingsCreator:
+    return SettingsCreator(
+        link_type=link_type,
+        comparisons=comparisons(mapping),
+        blocking_rules_to_generate_predictions=blocking_rules(mapping),
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+        max_iterations=20,
+    )
+
+
+def train(linker: Any, mapping: Mapping, n_records: int) -> None:
+    """Unsupervised training: the prior from near-certain rules, u by random sampling, m by EM
+    on blocks that leave each comparison free in turn."""
+    deterministic = []
+    if mapping.id_number and mapping.birth_date:
+        deterministic.append("l.idn = r.idn AND l.dob_y = r.dob_y")
+    if mapping.first_name and mapping.last_name and mapping.birth_date:
+        deterministic.append("l.fn_root = r.fn_root AND l.ln_root = r.ln_root AND l.dob = r.dob")
+    if deterministic:
+        linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=min(2e7, max(1e6, n_records * 4)), seed=1
+    )
+    sessions = []
+    if mapping.id_number:
+        sessions.append("l.idn = r.idn")
+    if mapping.last_name and mapping.birth_date:
+        sessions.append("l.ln_skel = r.ln_skel AND l.dob = r.dob")
+    if mapping.first_name and mapping.last_name:
+        sessions.append("l.fn_root = r.fn_root AND l.ln_root = r.ln_root AND l.sex = r.sex")
+    if not sessions:
+        sessions = [f"l.x{i} = r.x{i}" for i in range(len(mapping.extra))][:1]
+    for rule in sessions:
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule, estimate_without_term_frequencies=True, max_pairs=5e6
+        )
+
+
+def save(linker: Any, path: Path, mapping: Mapping, meta: dict[str, Any]) -> str:
+    """Write the trained model (Splink's JSON inside ours); its version: a content hash."""
+    splink = linker.misc.save_model_to_json()
+    digest = hashlib.sha256(json.dumps(splink, sort_keys=True).encode()).hexdigest()[:12]
+    document = {
+        "format": MODEL_FORMAT,
+        "version": digest,
+        "fields": mapping.compared,
+        "extra": list(mapping.extra),
+        **meta,
+        "splink": splink,
+    }
+    path.write_text(json.dumps(document, indent=1, ensure_ascii=False), encoding="utf-8")
+    return digest
+
+
+class ModelError(ValueError):
+    pass
+
+
+def load(path: Path, mapping: Mapping, link_type: str) -> tuple[dict[str, Any], str]:
+    """A saved model's Splink settings for this run, checked against the mapped fields."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"modèle illisible {path} : {exc}") from None
+    if not isinstance(document, dict) or document.get("format") != MODEL_FORMAT:
+        raise ModelError(f"{path} n'est pas un modèle SNIGI ({MODEL_FORMAT}).")
+    wanted: Sequence[str] = document.get("fields", [])
+    if list(wanted) != mapping.compared or document.get("extra", []) != list(mapping.extra):
+        raise ModelError(
+            f"le modèle {path} compare {', '.join([*wanted, *document.get('extra', [])])} ; "
+            f"cette exécution compare {', '.join([*mapping.compared, *mapping.extra])}."
+        )
+    splink = dict(document["splink"])
+    splink["link_type"] = link_type
+    return splink, str(document.get("version", ""))
+
+
+def plain_settings(link_type: str, mapping: Mapping) -> SettingsCreator:
+    """Splink with generic settings on the raw columns, as a newcomer would write it: the
+    benchmark's baseline (names lower-cased only, dates as ISO strings)."""
+    comps: list[Any] = []
+    blocks: list[Any] = []
+    if mapping.id_number:
+        comps.append(cl.DamerauLevenshteinAtThresholds("p_id", [1, 2]))
+        blocks.append(block_on("p_id"))
+    if mapping.first_name:
+        comps.append(cl.NameComparison("p_first"))
+    if mapping.last_name:
+        comps.append(cl.NameComparison("p_last").configure(term_frequency_adjustments=True))
+    if mapping.birth_date:
+        comps.append(cl.DamerauLevenshteinAtThresholds("p_dob", [1, 2]))
+        if mapping.first_name:
+            blocks.append(block_on("p_first", "p_dob"))
+        if mapping.last_name:
+            blocks.append(block_on("p_last", "p_dob"))
+    if mapping.sex:
+        comps.append(cl.ExactMatch("p_sex"))
+    if mapping.commune:
+        comps.append(cl.ExactMatch("p_commune"))
+    return SettingsCreator(
+        link_type=link_type,
+        comparisons=comps,
+        blocking_rules_to_generate_predictions=blocks,
+        retain_matching_columns=False,
+    )
