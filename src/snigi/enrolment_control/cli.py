@@ -59,7 +59,10 @@ def _parser(prog: str, link: bool) -> argparse.ArgumentParser:
     run = p.add_argument_group("exécution")
     run.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
     run.add_argument(
-        "--threshold", type=float, default=0.9, help="probabilité minimale d'un lien (défaut 0.9)"
+        "--threshold",
+        type=float,
+        default=None,
+        help="probabilité minimale d'un lien (défaut : 0.5 pour link, 0.9 pour dedupe)",
     )
     run.add_argument(
         "--model", type=Path, help="réutiliser un modèle enregistré (pas d'entraînement)"
@@ -88,6 +91,8 @@ def main(argv: list[str]) -> int:
         print(f"{prog}: {message}", file=sys.stderr)
         return 2
 
+    if ns.threshold is None:
+        ns.threshold = 0.5 if command == "link" else 0.9
     if not 0.0 < ns.threshold <= 1.0:
         return fail("--threshold doit être compris entre 0 (exclu) et 1.")
     if ns.out.exists() and ns.out.is_dir():

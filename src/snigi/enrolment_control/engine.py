@@ -48,7 +48,7 @@ STEPS = (
 @dataclass
 class Options:
     engine: str = "duckdb"  # or "spark"
-    threshold: float = 0.9
+    threshold: float = 0.5
     model: Path | None = None  # a saved model to reuse (no training)
     save_model: Path | None = None
     block_cap: int = 400  # a block key shared by more records than this blocks nothing
@@ -171,8 +171,10 @@ def _exact_pass(con: duckdb.DuckDBPyConnection, linking: bool) -> int:
     return _count(con, "SELECT count(*) FROM exact")
 
 
-def _block_keys(con: duckdb.DuckDBPyConnection, cap: int) -> None:
-    keys = mdl.BLOCK_KEYS
+def _block_keys(con: duckdb.DuckDBPyConnection, cap: int, mapping: Mapping) -> None:
+    keys = {k: mdl.BLOCK_KEYS[k] for k in mdl.block_keys(mapping)}
+    if not keys:
+        return
     raw = ", ".join(
         f"CASE WHEN s.row_number IS NULL THEN {expr} END AS {name}" for name, expr in keys.items()
     )
@@ -298,7 +300,7 @@ def link(
         clock.step("passe exacte")
         exact = _exact_pass(con, linking=True)
         clock.step("clés de blocage")
-        _block_keys(con, options.block_cap)
+        _block_keys(con, options.block_cap, m_l)
         table, version, path = _splink_run(
             con, m_l, options, "link_only", ["left", "right"], out, clock
         )
@@ -346,7 +348,7 @@ def dedupe(
         clock.step("passe exacte")
         exact = _exact_pass(con, linking=False)
         clock.step("clés de blocage")
-        _block_keys(con, options.block_cap)
+        _block_keys(con, options.block_cap, m)
         table, version, model_path = _splink_run(
             con, m, options, "dedupe_only", ["list"], out, clock
         )

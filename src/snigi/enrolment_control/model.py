@@ -33,24 +33,49 @@ def _custom(sql: str, label: str) -> cll.CustomLevel:
     return cll.CustomLevel(sql, label, base_dialect_str=DUCK)
 
 
-def _name(prefix: str, other: str, label: str) -> cl.CustomComparison:
+def _name(prefix: str, other: str, label: str, swap_counts: bool) -> cl.CustomComparison:
+    """Levels of one name. A swap of first and last names shows in both name comparisons: only
+    the last name's level carries weight (``swap_counts``), the first name's is neutral, so
+    that the swap is not counted twice."""
     p, o = prefix, other
+    swapped = _custom(
+        f'"{p}_sound_l" = "{o}_sound_r" AND "{o}_sound_l" = "{p}_sound_r"',
+        "first and last names swapped",
+    )
+    swapped_skel = _custom(
+        f'"{p}_skel_l" = "{o}_skel_r" AND "{o}_skel_l" = "{p}_skel_r"',
+        "first and last names swapped (same skeletons)",
+    )
+    if swap_counts:
+        swapped = swapped.configure(tf_adjustment_column=f"{p}_root")
+    else:
+        neutral = {
+            "m_probability": 0.01,
+            "u_probability": 0.01,
+            "fix_m_probability": True,
+            "fix_u_probability": True,
+        }
+        swapped = swapped.configure(**neutral)
+        swapped_skel = swapped_skel.configure(**neutral)
     return cl.CustomComparison(
         output_column_name=label,
         comparison_levels=[
             cll.NullLevel(f"{p}_root"),
             cll.ExactMatchLevel(f"{p}_root").configure(tf_adjustment_column=f"{p}_root"),
             cll.ExactMatchLevel(f"{p}_sound"),
-            _custom(
-                f'"{p}_sound_l" = "{o}_sound_r" AND "{o}_sound_l" = "{p}_sound_r"',
-                "first and last names swapped",
-            ),
+            swapped,
             cll.JaroWinklerLevel(f"{p}_sound", 0.92),
             cll.ExactMatchLevel(f"{p}_skel"),
+            swapped_skel,
             _custom(
                 f'length("{p}_root_l") >= 4 AND length("{p}_root_r") >= 4 AND '
                 f'(instr("{p}_root_l", "{p}_root_r") > 0 OR instr("{p}_root_r", "{p}_root_l") > 0)',
                 "one contains the other (compound name cut)",
+            ),
+            _custom(
+                f'(length("{p}_clean_l") = 1 OR length("{p}_clean_r") = 1) AND '
+                f'left("{p}_clean_l", 1) = left("{p}_clean_r", 1)',
+                "an initial and a name starting with it",
             ),
             cll.JaroWinklerLevel(f"{p}_sound", 0.8),
             cll.ElseLevel(),
@@ -100,9 +125,9 @@ def comparisons(mapping: Mapping) -> list[Any]:
     if mapping.id_number:
         out.append(_id_number())
     if mapping.first_name:
-        out.append(_name("fn", "ln", "first_name"))
+        out.append(_name("fn", "ln", "first_name", swap_counts=False))
     if mapping.last_name:
-        out.append(_name("ln", "fn", "last_name"))
+        out.append(_name("ln", "fn", "last_name", swap_counts=True))
     if mapping.birth_date:
         out.append(_birth_date())
     if mapping.sex:
@@ -128,28 +153,51 @@ def comparisons(mapping: Mapping) -> list[Any]:
 BLOCK_KEYS: dict[str, str] = {
     "b_ln_dob": "ln_skel || '|' || dob",
     "b_fn_dob": "fn_skel || '|' || dob",
+    "b_dob_c": "dob || '|' || commune",
     "b_names_y": "fn_skel || '|' || ln_skel || '|' || dob_y",
-    "b_names_c": "fn_sound || '|' || ln_sound || '|' || coalesce(commune, sex, '')",
+    "b_pref_y": "left(fn_skel, 3) || '|' || left(ln_skel, 3) || '|' || dob_y || '|' || sex",
+    "b_names": "fn_skel || '|' || ln_skel",
+    "b_names_c": "fn_sound || '|' || ln_sound || '|' || commune",
+    "b_ln_y": "ln_skel || '|' || dob_y || '|' || sex",
+    "b_fn_y": "fn_skel || '|' || dob_y || '|' || sex",
     "b_ida": "left(idn, 5) || '|' || coalesce(dob_y::VARCHAR, sex, '')",
     "b_idb": "right(idn, 5) || '|' || coalesce(dob_y::VARCHAR, sex, '')",
     "b_fl": "fn_skel || '|' || ln_skel || '|' || coalesce(dob_y::VARCHAR, '')",
     "b_lf": "ln_skel || '|' || fn_skel || '|' || coalesce(dob_y::VARCHAR, '')",
 }
 
+# Which mapped fields each key needs (a key on a field that is not mapped is never built).
+KEY_FIELDS: dict[str, tuple[str, ...]] = {
+    "b_ln_dob": ("last_name", "birth_date"),
+    "b_fn_dob": ("first_name", "birth_date"),
+    "b_dob_c": ("birth_date", "commune"),
+    "b_names_y": ("first_name", "last_name", "birth_date"),
+    "b_pref_y": ("first_name", "last_name", "birth_date", "sex"),
+    "b_names": ("first_name", "last_name"),
+    "b_names_c": ("first_name", "last_name", "commune"),
+    "b_ln_y": ("last_name", "birth_date", "sex"),
+    "b_fn_y": ("first_name", "birth_date", "sex"),
+    "b_ida": ("id_number",),
+    "b_idb": ("id_number",),
+    "b_fl": ("first_name", "last_name"),
+    "b_lf": ("first_name", "last_name"),
+}
+
+
+def block_keys(mapping: Mapping) -> list[str]:
+    mapped = set(mapping.compared)
+    return [k for k, needs in KEY_FIELDS.items() if mapped.issuperset(needs)]
+
 
 def blocking_rules(mapping: Mapping) -> list[Any]:
     rules: list[Any] = []
     if mapping.id_number:
         rules.append(block_on("idn"))
-    names = mapping.first_name and mapping.last_name
-    if mapping.last_name and mapping.birth_date:
-        rules.append(block_on("b_ln_dob"))
-    if mapping.first_name and mapping.birth_date:
-        rules.append(block_on("b_fn_dob"))
-    if names:
-        rules += [block_on("b_names_y"), block_on("b_names_c"), "l.b_fl = r.b_lf"]
-    if mapping.id_number:
-        rules += [block_on("b_ida"), block_on("b_idb")]
+    for key in block_keys(mapping):
+        if key == "b_fl":
+            rules.append("l.b_fl = r.b_lf")
+        elif key != "b_lf":
+            rules.append(block_on(key))
     if not rules:  # only extra columns: compare those that agree exactly
         rules = [block_on(f"x{i}") for i in range(len(mapping.extra))]
     return rules
@@ -192,6 +240,27 @@ def train(linker: Any, mapping: Mapping, n_records: int) -> None:
         linker.training.estimate_parameters_using_expectation_maximisation(
             rule, estimate_without_term_frequencies=True, max_pairs=5e6
         )
+    _fill_untrained(linker)
+
+
+# A level never seen in training keeps these: rare among non-matches (u) and among matches (m),
+# so that it weighs little either way instead of Splink's defaults.
+U_FLOOR = 1e-6
+M_FLOOR = 1e-3
+
+
+def _fill_untrained(linker: Any) -> None:
+    from splink.internals.constants import LEVEL_NOT_OBSERVED_TEXT
+
+    unknown = (None, LEVEL_NOT_OBSERVED_TEXT)
+    for comparison in linker._settings_obj.comparisons:
+        for level in comparison.comparison_levels:
+            if level.is_null_level:
+                continue
+            if level._u_probability in unknown:
+                level.u_probability = U_FLOOR
+            if level._m_probability in unknown:
+                level.m_probability = M_FLOOR
 
 
 def save(linker: Any, path: Path, mapping: Mapping, meta: dict[str, Any]) -> str:

@@ -50,6 +50,8 @@ def _session(options: Options, work: Path) -> Any:
         .config("spark.default.parallelism", str(max(4, threads * 4)))
         .config("spark.local.dir", str(work / "spark-local"))
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.extraJavaOptions", "-Dlog4j2.rootLogger.level=error")
         .config("spark.sql.session.timeZone", "UTC")
     )
     spark = builder.getOrCreate()
