@@ -140,8 +140,7 @@ def main(argv: list[str] | None = None) -> int:
             results.append(row)
             for who in ("snigi", "plain_splink"):
                 if who in row:
-                    r = row[who]
-                    assert isinstance(r, dict)
+                    r: dict = row[who]  # type: ignore[assignment]
                     print(
                         f"{size:>11,} x {size:,} {who:<13} {r['seconds']:>8.1f} s "
                         f"peak {r['peak_rss_gib']:5.2f} GiB  precision {r['precision']:.4f} "
