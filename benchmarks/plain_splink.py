@@ -31,7 +31,7 @@ def _read(con: duckdb.DuckDBPyConnection, path: str, name: str) -> None:
         + ")"
     )
     con.execute(f"""
-        CREATE TABLE {name} AS SELECT
+        CREATE TABLE list_{name} AS SELECT
             CAST(record_id AS VARCHAR) AS unique_id,
             '{name}' AS source_dataset,
             nullif(upper(trim(cnie)), '') AS p_id,
@@ -72,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     db = DuckDBAPI(connection=con)
     frames = [
-        db.register(con.sql(f"SELECT * FROM {t}"), table_name=f"in_{t}") for t in ("left", "right")
+        db.register(con.sql(f"SELECT * FROM list_{t}"), table_name=f"in_{t}")
+        for t in ("left", "right")
     ]
     linker = Linker(frames, plain_settings("link_only", mapping), log_level=logging.ERROR)
     linker.training.estimate_probability_two_random_records_match(

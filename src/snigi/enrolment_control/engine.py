@@ -172,25 +172,33 @@ def _exact_pass(con: duckdb.DuckDBPyConnection, linking: bool) -> int:
 
 
 def _block_keys(con: duckdb.DuckDBPyConnection, cap: int, mapping: Mapping) -> None:
+    """Add the block keys to ``records``: 64-bit hashes, NULL for settled records and for values
+    shared by more than ``cap`` records."""
     keys = {k: mdl.BLOCK_KEYS[k] for k in mdl.block_keys(mapping)}
     if not keys:
         return
     raw = ", ".join(
-        f"CASE WHEN s.row_number IS NULL THEN {expr} END AS {name}" for name, expr in keys.items()
+        f"CASE WHEN s.row_number IS NULL THEN hash({expr}) END AS {name}"
+        for name, expr in keys.items()
     )
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE keyed AS
         SELECT r.*, {raw} FROM records r
         LEFT JOIN settled s USING (source_dataset, row_number)""")
-    capped = ", ".join(
-        f"CASE WHEN count(*) OVER (PARTITION BY {name}) <= {int(cap)} THEN {name} END AS {name}"
-        for name in keys
-    )
-    # The two swapped-name keys are capped together: b_fl of one record meets b_lf of another.
+    joins, capped = [], []
+    for name in keys:
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE freq_{name} AS
+            SELECT {name} AS v FROM keyed WHERE {name} IS NOT NULL
+            GROUP BY 1 HAVING count(*) > {int(cap)}""")
+        joins.append(f"LEFT JOIN freq_{name} ON freq_{name}.v = k.{name}")
+        capped.append(f"CASE WHEN freq_{name}.v IS NULL THEN k.{name} END AS {name}")
     con.execute(f"""
         CREATE OR REPLACE TABLE records AS
-        SELECT * EXCLUDE ({", ".join(keys)}), {capped} FROM keyed""")
+        SELECT k.* EXCLUDE ({", ".join(keys)}), {", ".join(capped)} FROM keyed k {" ".join(joins)}""")
     con.execute("DROP TABLE keyed")
+    for name in keys:
+        con.execute(f"DROP TABLE freq_{name}")
 
 
 def _one_to_one(con: duckdb.DuckDBPyConnection, predictions: str, threshold: float) -> None:
