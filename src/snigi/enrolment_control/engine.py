@@ -195,7 +195,8 @@ def _block_keys(con: duckdb.DuckDBPyConnection, cap: int, mapping: Mapping) -> N
         capped.append(f"CASE WHEN freq_{name}.v IS NULL THEN k.{name} END AS {name}")
     con.execute(f"""
         CREATE OR REPLACE TABLE records AS
-        SELECT k.* EXCLUDE ({", ".join(keys)}), {", ".join(capped)} FROM keyed k {" ".join(joins)}""")
+        SELECT k.* EXCLUDE ({", ".join(keys)}), {", ".join(capped)}
+        FROM keyed k {" ".join(joins)}""")
     con.execute("DROP TABLE keyed")
     for name in keys:
         con.execute(f"DROP TABLE freq_{name}")
