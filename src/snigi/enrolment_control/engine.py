@@ -113,6 +113,12 @@ class _Clock:
         return self.seconds
 
 
+def splink_threshold(threshold: float) -> float:
+    """Splink turns a probability of 1 into an infinite weight: ask for a hair below, the exact
+    threshold is applied afterwards."""
+    return min(threshold, 1 - 1e-9)
+
+
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     return int(con.execute(sql).fetchall()[0][0])
 
@@ -190,7 +196,7 @@ def _block_keys(con: duckdb.DuckDBPyConnection, cap: int, mapping: Mapping) -> N
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE freq_{name} AS
             SELECT {name} AS v FROM keyed WHERE {name} IS NOT NULL
-            GROUP BY 1 HAVING count(*) > {int(cap)}""")
+            GROUP BY 1 HAVING count(*) > {int(cap) // mdl.LOOSE_KEYS.get(name, 1)}""")
         joins.append(f"LEFT JOIN freq_{name} ON freq_{name}.v = k.{name}")
         capped.append(f"CASE WHEN freq_{name}.v IS NULL THEN k.{name} END AS {name}")
     con.execute(f"""
@@ -237,7 +243,11 @@ def _model(
         return version, options.model
     mdl.train(linker, mapping, n)
     path = options.save_model or out.with_name(out.name + ".model.json")
-    meta = {"trained_on_records": n, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    meta = {
+        "engine": options.engine,
+        "trained_on_records": n,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
     return mdl.save(linker, path, mapping, meta), path
 
 
@@ -257,7 +267,7 @@ def _splink_run(
     settings: Any = mdl.settings(link_type, mapping)
     version = ""
     if options.model:
-        settings, version = mdl.load(options.model, mapping, link_type)
+        settings, version = mdl.load(options.model, mapping, link_type, options.engine)
     n = _count(con, "SELECT count(*) FROM records")
     if options.engine == "spark":
         from snigi.enrolment_control.spark import spark_predict
@@ -277,7 +287,9 @@ def _splink_run(
     )
     version, path = _model(linker, mapping, options, n, out, version)
     clock.step("prédiction")
-    predictions = linker.inference.predict(threshold_match_probability=options.threshold)
+    predictions = linker.inference.predict(
+        threshold_match_probability=splink_threshold(options.threshold)
+    )
     return predictions.physical_name, version, path
 
 
@@ -305,7 +317,11 @@ def link(
                 f"contre {', '.join(m_r.compared)}."
             )
         clock.step("normalisation")
-        prepared = prepare(con, [("in_left_raw", "left", m_l), ("in_right_raw", "right", m_r)])
+        prepared = prepare(
+            con,
+            [("in_left_raw", "left", m_l), ("in_right_raw", "right", m_r)],
+            files={"left": Path(left).name, "right": Path(right).name},
+        )
         clock.step("passe exacte")
         exact = _exact_pass(con, linking=True)
         clock.step("clés de blocage")
@@ -353,7 +369,7 @@ def dedupe(
         cols = open_list(con, path, "in_list_raw")
         m = mapping.resolve(cols, Path(path).name, options.explicit)
         clock.step("normalisation")
-        prepared = prepare(con, [("in_list_raw", "list", m)])
+        prepared = prepare(con, [("in_list_raw", "list", m)], files={"list": Path(path).name})
         clock.step("passe exacte")
         exact = _exact_pass(con, linking=False)
         clock.step("clés de blocage")
@@ -369,7 +385,7 @@ def dedupe(
             con.sql(f"SELECT unique_id_l, unique_id_r, match_probability FROM {table}"),
             db,
             node_id_column_name="unique_id",
-            threshold_match_probability=options.threshold,
+            threshold_match_probability=splink_threshold(options.threshold),
         )
         clock.step("écriture")
         con.execute(

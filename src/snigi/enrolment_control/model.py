@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,10 +23,12 @@ from typing import Any
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
+from splink.internals.exceptions import SplinkException
 
 from snigi.enrolment_control.prepare import Mapping
 
 MODEL_FORMAT = "snigi-enrolment-control-model/1"
+logger = logging.getLogger(__name__)
 DUCK = "duckdb"
 
 
@@ -166,6 +169,10 @@ BLOCK_KEYS: dict[str, str] = {
     "b_lf": "ln_skel || '|' || fn_skel || '|' || coalesce(dob_y::VARCHAR, '')",
 }
 
+# Keys without the full date or the commune gather many records per value: they are capped
+# this many times lower (they find few pairs the others miss, at the most comparisons).
+LOOSE_KEYS = {"b_names": 4, "b_ln_y": 4, "b_fn_y": 4}
+
 # Which mapped fields each key needs (a key on a field that is not mapped is never built).
 KEY_FIELDS: dict[str, tuple[str, ...]] = {
     "b_ln_dob": ("last_name", "birth_date"),
@@ -223,7 +230,10 @@ def train(linker: Any, mapping: Mapping, n_records: int) -> None:
     if mapping.first_name and mapping.last_name and mapping.birth_date:
         deterministic.append("l.fn_root = r.fn_root AND l.ln_root = r.ln_root AND l.dob = r.dob")
     if deterministic:
-        linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
+        try:
+            linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
+        except (SplinkException, ValueError, ZeroDivisionError) as exc:
+            logger.info("prior left at its default: %s", exc)
     linker.training.estimate_u_using_random_sampling(
         max_pairs=min(2e7, max(1e6, n_records * 4)), seed=1
     )
@@ -233,13 +243,17 @@ def train(linker: Any, mapping: Mapping, n_records: int) -> None:
     if mapping.last_name and mapping.birth_date:
         sessions.append("l.ln_skel = r.ln_skel AND l.dob = r.dob")
     if mapping.first_name and mapping.last_name:
-        sessions.append("l.fn_root = r.fn_root AND l.ln_root = r.ln_root AND l.sex = r.sex")
+        sex = " AND l.sex = r.sex" if mapping.sex else ""
+        sessions.append(f"l.fn_root = r.fn_root AND l.ln_root = r.ln_root{sex}")
     if not sessions:
         sessions = [f"l.x{i} = r.x{i}" for i in range(len(mapping.extra))][:1]
     for rule in sessions:
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, estimate_without_term_frequencies=True, max_pairs=5e6
-        )
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True, max_pairs=5e6
+            )
+        except (SplinkException, ValueError) as exc:  # no pair in that block: nothing to learn
+            logger.info("EM on %s skipped: %s", rule, exc)
     _fill_untrained(linker)
 
 
@@ -263,17 +277,37 @@ def _fill_untrained(linker: Any) -> None:
                 level.m_probability = M_FLOOR
 
 
+def _parameters(splink: dict[str, Any]) -> dict[str, Any]:
+    """What training learnt: the prior, and m and u per level of each comparison."""
+    return {
+        "probability_two_random_records_match": splink.get("probability_two_random_records_match"),
+        "comparisons": [
+            {
+                "name": c.get("output_column_name"),
+                "levels": [
+                    {k: level.get(k) for k in ("m_probability", "u_probability")}
+                    for level in c["comparison_levels"]
+                ],
+            }
+            for c in splink["comparisons"]
+        ],
+    }
+
+
 def save(linker: Any, path: Path, mapping: Mapping, meta: dict[str, Any]) -> str:
-    """Write the trained model (Splink's JSON inside ours); its version: a content hash."""
-    splink = linker.misc.save_model_to_json()
-    digest = hashlib.sha256(json.dumps(splink, sort_keys=True).encode()).hexdigest()[:12]
+    """Write the trained model: the mapped fields and what training learnt (prior, m and u of
+    every level); its version is a hash of the fields and the parameters."""
+    parameters = _parameters(linker.misc.save_model_to_json())
+    fields = {"fields": mapping.compared, "extra": list(mapping.extra)}
+    digest = hashlib.sha256(
+        json.dumps({**fields, **parameters}, sort_keys=True).encode()
+    ).hexdigest()[:12]
     document = {
         "format": MODEL_FORMAT,
         "version": digest,
-        "fields": mapping.compared,
-        "extra": list(mapping.extra),
+        **fields,
         **meta,
-        "splink": splink,
+        "parameters": parameters,
     }
     path.write_text(json.dumps(document, indent=1, ensure_ascii=False), encoding="utf-8")
     return digest
@@ -283,8 +317,9 @@ class ModelError(ValueError):
     pass
 
 
-def load(path: Path, mapping: Mapping, link_type: str) -> tuple[dict[str, Any], str]:
-    """A saved model's Splink settings for this run, checked against the mapped fields."""
+def load(path: Path, mapping: Mapping, link_type: str, dialect: str) -> tuple[dict[str, Any], str]:
+    """Splink settings for this run and engine (``dialect``: duckdb or spark), with the
+    parameters of a saved model; checked against the mapped fields."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -297,9 +332,26 @@ def load(path: Path, mapping: Mapping, link_type: str) -> tuple[dict[str, Any], 
             f"le modèle {path} compare {', '.join([*wanted, *document.get('extra', [])])} ; "
             f"cette exécution compare {', '.join([*mapping.compared, *mapping.extra])}."
         )
-    splink = dict(document["splink"])
-    splink["link_type"] = link_type
-    return splink, str(document.get("version", ""))
+    built = settings(link_type, mapping).create_settings_dict(dialect)
+    saved = document.get("parameters", {})
+    try:
+        built["probability_two_random_records_match"] = saved[
+            "probability_two_random_records_match"
+        ]
+        for comparison, learnt in zip(built["comparisons"], saved["comparisons"], strict=True):
+            for level, values in zip(
+                comparison["comparison_levels"], learnt["levels"], strict=True
+            ):
+                if level.get("is_null_level"):
+                    continue
+                for key in ("m_probability", "u_probability"):
+                    if values.get(key) is not None:
+                        level[key] = values[key]
+    except (KeyError, TypeError, ValueError):
+        raise ModelError(
+            f"le modèle {path} ne correspond pas aux comparaisons de cette version de SNIGI."
+        ) from None
+    return built, str(document.get("version", ""))
 
 
 def plain_settings(link_type: str, mapping: Mapping) -> SettingsCreator:

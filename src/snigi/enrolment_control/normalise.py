@@ -17,8 +17,8 @@ Names
         ``root`` rewritten by ``data/sound_rules.csv`` in order: transliteration pairs (ou/w/u,
         k/q/c, ch/sh, dh/d, gh/rh, dj/j...), vowel classes and doubled letters collapsed.
     ``skeleton``
-        ``sound`` without vowels after its first letter: the consonant frame shared by most
-        spellings of a name, and by its Arabic-script form.
+        ``sound`` without vowels after its first letter (a leading vowel becomes ``a``): the
+        consonant frame shared by most spellings of a name, and by its Arabic-script form.
 
     The three tables are data an officer extends (see ``README.md``); the code only applies them.
     They are read once per process; ``reload_tables()`` re-reads them.
@@ -141,7 +141,18 @@ def reload_tables() -> None:
 
 
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
-_ARABIC_ARTICLE = re.compile(r"(?:(?<=\s)|^)\u0627\u0644")  # al- at the start of a word
+_ARABIC_ARTICLE = re.compile(r"(?:(?<=\s)|^)\u0627\u0644(.?)")  # al- at the start of a word
+# Sun letters: the article's l is assimilated (ABDERRAHMANE, NOUREDDINE, ESSAFI).
+_SUN_LETTERS = frozenset("تثدذرزسشصضطظلن")
+
+
+def _arabic_article(match: re.Match[str]) -> str:
+    following = match.group(1)
+    if following in _SUN_LETTERS:
+        return "e" + following + following
+    return "el " + following
+
+
 _ARABIC_MARKS = re.compile(r"[\u064b-\u065f\u0670\u06d6-\u06ed]")  # harakat, shadda, sukun...
 _APOSTROPHES = re.compile(r"['’‘`´ʼ]")
 _NOT_LETTER = re.compile(r"[^a-z]+")
@@ -202,7 +213,9 @@ def name_forms(raw: str | None) -> NameForms | None:
         return None
     t = tables()
     if _ARABIC.search(raw):
-        raw = _ARABIC_MARKS.sub("", _ARABIC_ARTICLE.sub("el ", raw)).translate(t.arabic)
+        raw = unicodedata.normalize("NFKC", raw)  # presentation forms to letters
+        raw = _ARABIC_MARKS.sub("", raw)
+        raw = _ARABIC_ARTICLE.sub(_arabic_article, raw).translate(t.arabic)
     words = _words(raw)
     if not words:
         return None
@@ -210,7 +223,8 @@ def name_forms(raw: str | None) -> NameForms | None:
     root = "".join(_strip_article(words, t))
     root = t.variants.get(clean) or t.variants.get(root) or root
     sound = _apply(t.sounds, root)
-    skeleton = sound[:1] + _VOWELS.sub("", sound[1:])
+    # A leading vowel is kept as "a": OMAR and عمر (ain written a) share "amr".
+    skeleton = ("a" if sound[:1] in "aeiouy" else sound[:1]) + _VOWELS.sub("", sound[1:])
     return NameForms(clean, root, sound, skeleton)
 
 
@@ -268,9 +282,9 @@ def _year(text: str, today: dt.date) -> int:
 def parse_birth_date(raw: str | None, today: dt.date | None = None) -> BirthDate | None:
     """The birth date in ``raw``, or None when it is empty or unreadable.
 
-    Day and month 0 mean "unknown" (``00/00/1980``). A year before 1880 or after ``today`` makes
-    the value unreadable; a month above 12 or a day above 31 too (a swapped American date
-    ``12/31/1980`` is read as such: day 31, month 12).
+    Day and month 0 mean "unknown" (``00/00/1980``). A year before 1880, or a date after
+    ``today``, makes the value unreadable; a month above 12 or a day above 31 too (a swapped
+    American date ``12/31/1980`` is read as such: day 31, month 12).
     """
     if raw is None:
         return None
@@ -294,6 +308,12 @@ def parse_birth_date(raw: str | None, today: dt.date | None = None) -> BirthDate
         return None
     if month == 0:
         day = 0
+    if year == today.year and month and day:
+        try:
+            if dt.date(year, month, day) > today:
+                return None  # later this year: not born yet
+        except ValueError:
+            pass
     return BirthDate(year, month or None, day or None)
 
 

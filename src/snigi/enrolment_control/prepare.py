@@ -323,8 +323,12 @@ def prepare(
     con: duckdb.DuckDBPyConnection,
     sources: Sequence[tuple[str, str, Mapping]],
     progress: Progress | None = None,
+    files: dict[str, str] | None = None,
 ) -> Prepared:
-    """Build the ``records`` table from ``(view, source label, mapping)`` triples."""
+    """Build the ``records`` table from ``(view, source label, mapping)`` triples; ``files``
+    names each source's file in error messages."""
+    files = files or {}
+    label = {s: files.get(s, s) for _, s, _ in sources}
     say = progress or (lambda _: None)
     pairs = [(v, m) for v, _, m in sources]
     say("noms")
@@ -336,6 +340,9 @@ def prepare(
     union = " UNION ALL ".join(_select(v, s, m, n_extra) for v, s, m in sources)
     con.execute(f"CREATE OR REPLACE TABLE records AS {union}")
     rows = dict(con.execute("SELECT source_dataset, count(*) FROM records GROUP BY 1").fetchall())
+    for _view, source, _m in sources:
+        if not rows.get(source):
+            raise InputError(f"{label[source]} : la liste ne contient aucun enregistrement.")
     for _view, source, m in sources:
         if not m.id:
             continue
@@ -346,7 +353,8 @@ def prepare(
         ).fetchall()[0]
         if empty and empty[1]:
             raise InputError(
-                f"{source} : {empty[1]} ligne(s) sans identifiant dans la colonne « {m.id} » "
+                f"{label[source]} : {empty[1]} ligne(s) sans identifiant dans la colonne "
+                f"« {m.id} » "
                 f"(première : ligne {empty[0] + 1} du fichier)."
             )
         dup = con.execute(
@@ -362,7 +370,8 @@ def prepare(
             ).fetchall()[0]
             examples = ", ".join(f"{d[0]} ({d[1]} fois)" for d in dup)
             raise InputError(
-                f"{source} : {n[0] if n else len(dup)} identifiant(s) en double dans la colonne "
+                f"{label[source]} : {n[0] if n else len(dup)} identifiant(s) en double dans "
+                f"la colonne "
                 f"« {m.id} », par exemple {examples}."
             )
     return Prepared(rows=rows, unreadable_dates=unreadable, n_extra=n_extra)

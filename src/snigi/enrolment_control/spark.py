@@ -75,7 +75,7 @@ def spark_predict(
     from splink import Linker
     from splink.backends.spark import SparkAPI
 
-    from snigi.enrolment_control.engine import _model
+    from snigi.enrolment_control.engine import _model, splink_threshold
 
     reason = available()
     if reason:
@@ -102,7 +102,9 @@ def spark_predict(
         )
         version, path = _model(linker, mapping, options, n, out, version)
         clock.step("prédiction")
-        predictions = linker.inference.predict(threshold_match_probability=options.threshold)
+        predictions = linker.inference.predict(
+            threshold_match_probability=splink_threshold(options.threshold)
+        )
         target = work / "predictions.parquet"
         frame = predictions.as_spark_dataframe()
         wanted = [
