@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work-dir", type=Path)
     parser.add_argument("--memory-limit", default="5GB", help="DuckDB's, for both matchers")
     parser.add_argument("--plain-up-to", type=int, default=1_000_000)
-    parser.add_argument("--threshold", type=float, default=0.5)
+    parser.add_argument("--threshold", type=float, default=0.3, help="SNIGI's link default")
     parser.add_argument("--keep", action="store_true", help="keep the generated lists")
     args = parser.parse_args(argv)
     noise = Noise.heavy() if args.noise == "heavy" else Noise()

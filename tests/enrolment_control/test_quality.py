@@ -54,7 +54,7 @@ def test_link_finds_the_true_pairs_one_to_one(lists: Path) -> None:
     truth = {(r[0], r[1]) for r in _rows(lists / "truth.csv")}
     precision, recall, f1 = _f1(truth, found)
     assert len({r[0] for r in rows}) == len(rows) == len({r[1] for r in rows})
-    assert all(0.5 <= float(r[2]) <= 1.0 for r in rows)
+    assert all(0.3 <= float(r[2]) <= 1.0 for r in rows)
     assert precision >= 0.99, precision
     assert recall >= 0.97, recall
     assert f1 >= 0.98, f1

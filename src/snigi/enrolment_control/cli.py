@@ -62,7 +62,7 @@ def _parser(prog: str, link: bool) -> argparse.ArgumentParser:
         "--threshold",
         type=float,
         default=None,
-        help="probabilité minimale d'un lien (défaut : 0.5 pour link, 0.9 pour dedupe)",
+        help="probabilité minimale d'un lien (défaut : 0.3 pour link, 0.9 pour dedupe)",
     )
     run.add_argument(
         "--model", type=Path, help="réutiliser un modèle enregistré (pas d'entraînement)"
@@ -91,9 +91,7 @@ def main(argv: list[str]) -> int:
         print(f"{prog}: {message}", file=sys.stderr)
         return 2
 
-    if ns.threshold is None:
-        ns.threshold = 0.5 if command == "link" else 0.9
-    if not 0.0 < ns.threshold <= 1.0:
+    if ns.threshold is not None and not 0.0 < ns.threshold <= 1.0:
         return fail("--threshold doit être compris entre 0 (exclu) et 1.")
     if ns.out.exists() and ns.out.is_dir():
         return fail(f"--out {ns.out} est un dossier.")

@@ -33,6 +33,11 @@ from snigi.enrolment_control.prepare import InputError, Mapping, open_list, prep
 
 __all__ = ["InputError", "Options", "Result", "dedupe", "link", "STEPS"]
 
+# One-to-one linking keeps mutual best pairs only, which is evidence the pairwise probability
+# does not hold: its threshold can be lower than that of clustering, where links chain.
+LINK_THRESHOLD = 0.3
+DEDUPE_THRESHOLD = 0.9
+
 STEPS = (
     "lecture",
     "normalisation",
@@ -48,7 +53,7 @@ STEPS = (
 @dataclass
 class Options:
     engine: str = "duckdb"  # or "spark"
-    threshold: float = 0.5
+    threshold: float | None = None  # default: LINK_THRESHOLD or DEDUPE_THRESHOLD
     model: Path | None = None  # a saved model to reuse (no training)
     save_model: Path | None = None
     block_cap: int = 400  # a block key shared by more records than this blocks nothing
@@ -264,7 +269,7 @@ def _splink_run(
     from splink import DuckDBAPI, Linker
 
     clock.step("modèle")
-    settings: Any = mdl.settings(link_type, mapping)
+    settings: Any = mdl.settings(link_type, mapping, options.engine)
     version = ""
     if options.model:
         settings, version = mdl.load(options.model, mapping, link_type, options.engine)
@@ -303,6 +308,8 @@ def link(
 ) -> Result:
     """Link two lists one-to-one; write ``left_id,right_id,match_probability`` to ``out``."""
     options = options or Options()
+    if options.threshold is None:
+        options.threshold = LINK_THRESHOLD
     out = Path(out)
     clock = _Clock(progress)
     with _connection(options) as con:
@@ -362,6 +369,8 @@ def dedupe(
     from splink.clustering import cluster_pairwise_predictions_at_threshold
 
     options = options or Options()
+    if options.threshold is None:
+        options.threshold = DEDUPE_THRESHOLD
     out = Path(out)
     clock = _Clock(progress)
     with _connection(options) as con:

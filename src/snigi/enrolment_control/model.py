@@ -36,7 +36,14 @@ def _custom(sql: str, label: str) -> cll.CustomLevel:
     return cll.CustomLevel(sql, label, base_dialect_str=DUCK)
 
 
-def _name(prefix: str, other: str, label: str, swap_counts: bool) -> cl.CustomComparison:
+# Jaro-Winkler across two different columns is written by hand, per engine: Splink's own
+# levels compare a column with itself.
+JARO_WINKLER = {"duckdb": "jaro_winkler_similarity", "spark": "jaro_winkler"}
+
+
+def _name(
+    prefix: str, other: str, label: str, swap_counts: bool, dialect: str
+) -> cl.CustomComparison:
     """Levels of one name. A swap of first and last names shows in both name comparisons: only
     the last name's level carries weight (``swap_counts``), the first name's is neutral, so
     that the swap is not counted twice."""
@@ -49,6 +56,17 @@ def _name(prefix: str, other: str, label: str, swap_counts: bool) -> cl.CustomCo
         f'"{p}_skel_l" = "{o}_skel_r" AND "{o}_skel_l" = "{p}_skel_r"',
         "first and last names swapped (same skeletons)",
     )
+    jw = JARO_WINKLER[dialect]
+    swapped_fuzzy = cll.CustomLevel(
+        f'{jw}("{p}_sound_l", "{o}_sound_r") >= 0.88 AND '
+        f'{jw}("{o}_sound_l", "{p}_sound_r") >= 0.88',
+        "first and last names swapped, one misspelt",
+        base_dialect_str=dialect,
+    )
+    crossed = _custom(
+        f'"{p}_sound_l" = "{o}_sound_r" OR "{o}_sound_l" = "{p}_sound_r"',
+        "one name found in the other field (half a swap)",
+    )
     if swap_counts:
         swapped = swapped.configure(tf_adjustment_column=f"{p}_root")
     else:
@@ -60,6 +78,8 @@ def _name(prefix: str, other: str, label: str, swap_counts: bool) -> cl.CustomCo
         }
         swapped = swapped.configure(**neutral)
         swapped_skel = swapped_skel.configure(**neutral)
+        swapped_fuzzy = swapped_fuzzy.configure(**neutral)
+        crossed = crossed.configure(**neutral)
     return cl.CustomComparison(
         output_column_name=label,
         comparison_levels=[
@@ -70,6 +90,8 @@ def _name(prefix: str, other: str, label: str, swap_counts: bool) -> cl.CustomCo
             cll.JaroWinklerLevel(f"{p}_sound", 0.92),
             cll.ExactMatchLevel(f"{p}_skel"),
             swapped_skel,
+            swapped_fuzzy,
+            crossed,
             _custom(
                 f'length("{p}_root_l") >= 4 AND length("{p}_root_r") >= 4 AND '
                 f'(instr("{p}_root_l", "{p}_root_r") > 0 OR instr("{p}_root_r", "{p}_root_l") > 0)',
@@ -99,9 +121,11 @@ def _birth_date() -> cl.CustomComparison:
                 "day and month swapped",
             ),
             cll.DamerauLevenshteinLevel("dob", 1),
+            # 1 January is what registers write when only the year is known.
             _custom(
-                '"dob_y_l" = "dob_y_r" AND ("dob_m_l" IS NULL OR "dob_m_r" IS NULL)',
-                "same year, one known only by its year",
+                '"dob_y_l" = "dob_y_r" AND ("dob_m_l" IS NULL OR "dob_m_r" IS NULL OR '
+                '("dob_m_l" = 1 AND "dob_d_l" = 1) OR ("dob_m_r" = 1 AND "dob_d_r" = 1))',
+                "same year, one known only by its year (or on 1 January)",
             ),
             _custom('"dob_y_l" = "dob_y_r"', "same year"),
             _custom('abs("dob_y_l" - "dob_y_r") <= 1', "a year apart"),
@@ -114,7 +138,11 @@ def _id_number() -> cl.CustomComparison:
     return cl.CustomComparison(
         output_column_name="id_number",
         comparison_levels=[
-            cll.NullLevel("idn"),
+            _custom('"idn_l" IS NULL AND "idn_r" IS NULL', "no number on either").configure(
+                is_null_level=True
+            ),
+            # Informative, unlike a missing name: minors have no CNIE, most adults have one.
+            _custom('"idn_l" IS NULL OR "idn_r" IS NULL', "a number on one side only"),
             cll.ExactMatchLevel("idn"),
             cll.DamerauLevenshteinLevel("idn", 1),
             cll.DamerauLevenshteinLevel("idn", 2),
@@ -123,14 +151,14 @@ def _id_number() -> cl.CustomComparison:
     )
 
 
-def comparisons(mapping: Mapping) -> list[Any]:
+def comparisons(mapping: Mapping, dialect: str = DUCK) -> list[Any]:
     out: list[Any] = []
     if mapping.id_number:
         out.append(_id_number())
     if mapping.first_name:
-        out.append(_name("fn", "ln", "first_name", swap_counts=False))
+        out.append(_name("fn", "ln", "first_name", swap_counts=False, dialect=dialect))
     if mapping.last_name:
-        out.append(_name("ln", "fn", "last_name", swap_counts=True))
+        out.append(_name("ln", "fn", "last_name", swap_counts=True, dialect=dialect))
     if mapping.birth_date:
         out.append(_birth_date())
     if mapping.sex:
@@ -210,10 +238,10 @@ def blocking_rules(mapping: Mapping) -> list[Any]:
     return rules
 
 
-def settings(link_type: str, mapping: Mapping) -> SettingsCreator:
+def settings(link_type: str, mapping: Mapping, dialect: str = DUCK) -> SettingsCreator:
     return SettingsCreator(
         link_type=link_type,
-        comparisons=comparisons(mapping),
+        comparisons=comparisons(mapping, dialect),
         blocking_rules_to_generate_predictions=blocking_rules(mapping),
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,
@@ -257,10 +285,11 @@ def train(linker: Any, mapping: Mapping, n_records: int) -> None:
     _fill_untrained(linker)
 
 
-# A level never seen in training keeps these: rare among non-matches (u) and among matches (m),
-# so that it weighs little either way instead of Splink's defaults.
+# A level never seen among non-matches (u) is given this rarity. A level never seen among
+# matches weighs nothing (m = u), so that it neither makes nor breaks a pair, except the last
+# level of a comparison ("all other comparisons"): disagreement stays evidence against.
 U_FLOOR = 1e-6
-M_FLOOR = 1e-3
+M_FLOOR_ELSE = 1e-3
 
 
 def _fill_untrained(linker: Any) -> None:
@@ -274,7 +303,11 @@ def _fill_untrained(linker: Any) -> None:
             if level._u_probability in unknown:
                 level.u_probability = U_FLOOR
             if level._m_probability in unknown:
-                level.m_probability = M_FLOOR
+                level.m_probability = (
+                    min(M_FLOOR_ELSE, level.u_probability)
+                    if level._is_else_level
+                    else level.u_probability
+                )
 
 
 def _parameters(splink: dict[str, Any]) -> dict[str, Any]:
@@ -332,7 +365,7 @@ def load(path: Path, mapping: Mapping, link_type: str, dialect: str) -> tuple[di
             f"le modèle {path} compare {', '.join([*wanted, *document.get('extra', [])])} ; "
             f"cette exécution compare {', '.join([*mapping.compared, *mapping.extra])}."
         )
-    built = settings(link_type, mapping).create_settings_dict(dialect)
+    built = settings(link_type, mapping, dialect).create_settings_dict(dialect)
     saved = document.get("parameters", {})
     try:
         built["probability_two_random_records_match"] = saved[
