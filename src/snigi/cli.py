@@ -57,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
             return import_beneficiaries(argv[2:])
         if argv[1:2] == ["import-complaints"]:
             return import_complaints(argv[2:])
+        if argv[1:2] == ["import-list"]:
+            return import_list(argv[2:])
         execute_from_command_line(["snigi", *argv[1:]])
     except (OperationalError, InterfaceError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -275,6 +277,70 @@ def import_complaints(args: list[str]) -> int:
         file_errors=(ImportFileError,),
         refused=lambda report: report.refused,
     )
+
+
+def import_list(args: list[str]) -> int:
+    """``snigi import-list FILE --as USERNAME --body CODE --kind members|insured|dependants
+    --date YYYY-MM-DD [--regime CODE] [--dry-run] [--column FIELD=HEADER]... [--report OUT.csv]``:
+    receive a body's list for the double-enrolment control, CSV, XML or Parquet
+    (enrolment_control/README.md). Exit status 0 when every row is accepted, 1 when a row is
+    refused (nothing is written), 2 when the file, the account or an option cannot be used."""
+    import datetime as dt
+
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from snigi.core.models import Organisation, Regime
+    from snigi.core.roles import Capability
+    from snigi.enrolment_control.intake import receive_list
+
+    command = _ImportCommand("snigi import-list", import_list.__doc__,
+                             "a fund agent's account (or ANAM's)")  # fmt: skip
+    parser = command.parser
+    parser.add_argument("--body", required=True, help="code of the body (organisation)")
+    parser.add_argument("--kind", required=True, choices=("members", "insured", "dependants"))
+    parser.add_argument("--date", required=True, help="date of the list, YYYY-MM-DD")
+    parser.add_argument("--regime", help="code of the regime")
+    options = parser.parse_args(args)
+    columns = command.columns(options.column)
+    if columns is None:
+        return command.fail("--column attend CHAMP=EN-TÊTE, une fois par champ.")
+    try:
+        situation = dt.date.fromisoformat(options.date)
+    except ValueError:
+        return command.fail(f"--date attend AAAA-MM-JJ : {options.date}.")
+    organisation = Organisation.objects.filter(code=options.body).first()
+    if organisation is None:
+        return command.fail(f"organisme inconnu : {options.body}.")
+    regime = None
+    if options.regime:
+        regime = Regime.objects.filter(code=options.regime).first()
+        if regime is None:
+            return command.fail(f"régime inconnu : {options.regime}.")
+    actor = command.actor(options.username, Capability.SUBMIT_ENROLMENT_LISTS,
+                          "de déposer des listes")  # fmt: skip
+    if isinstance(actor, int):
+        return actor
+    try:
+        report = receive_list(
+            actor=actor,
+            path=options.file,
+            organisation=organisation,
+            kind=options.kind,
+            situation_date=situation,
+            regime=regime,
+            columns=columns,
+            dry_run=options.dry_run,
+            progress=command.progress,
+        )
+    except PermissionDenied as exc:
+        return command.fail(str(exc))
+    except ValidationError as exc:
+        return command.fail(str(exc.messages[0]))
+    finally:
+        command.close_bars()
+    if options.report:
+        report.write_csv(options.report)
+    return command.outcome(report, report.refused)
 
 
 if __name__ == "__main__":

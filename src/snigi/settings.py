@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "snigi.beneficiaries",
     "snigi.providers",
     "snigi.complaints",
+    "snigi.enrolment_control",
     "snigi.fhir",
     "snigi.demo",
 ]

@@ -73,6 +73,8 @@ class Capability(StrEnum):
     MANAGE_MORATORIUM = "manage_moratorium"  # moratorium on new suspensions
     FILE_COMPLAINTS = "file_complaints"  # online filing and following of one's own complaints
     VIEW_COMPLAINT_STATISTICS = "view_complaint_statistics"
+    # double-enrolment control
+    SUBMIT_ENROLMENT_LISTS = "submit_enrolment_lists"  # a body's lists (a fund agent: its own)
 
 
 _EVERYONE = {Capability.VIEW_REFERENCE_DATA}
@@ -116,6 +118,8 @@ for _role in Role:
         caps.add(Capability.ENROL_PERSONS)
     if _role == Role.ANAM_RAMED_OPERATIONS:
         caps |= {Capability.OVERRIDE_DOUBLE_ENROLMENT, Capability.MANAGE_RAMED}
+    if _role in {Role.FUND_AGENT, Role.ANAM_RAMED_OPERATIONS}:
+        caps.add(Capability.SUBMIT_ENROLMENT_LISTS)
     if _role in _ANAM_PERSON_READERS | {Role.FUND_AGENT, Role.PROVIDER, Role.INSURED}:
         caps.add(Capability.CHECK_RIGHTS)
     caps |= _COMPLAINT_CAPABILITIES.get(_role, set())
