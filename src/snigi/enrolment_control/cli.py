@@ -10,6 +10,7 @@ on stderr, nothing written).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -99,7 +100,18 @@ def main(argv: list[str]) -> int:
         return fail(f"le dossier de --out n'existe pas : {ns.out.parent}")
     if len(set(ns.extra)) < len(ns.extra):
         return fail("une colonne est donnée deux fois à --extra.")
+    if ns.work_dir is not None and not ns.work_dir.is_dir():
+        return fail(f"--work-dir n'est pas un dossier existant : {ns.work_dir}")
+    if ns.memory_limit is not None and not re.fullmatch(
+        r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", ns.memory_limit
+    ):
+        return fail(f"--memory-limit attend par exemple 6GB ou 512MB : {ns.memory_limit}")
+    for option, target in (("--save-model", ns.save_model), ("--model", None)):
+        if target is not None and not target.parent.is_dir():
+            return fail(f"le dossier de {option} n'existe pas : {target.parent}")
 
+    import duckdb
+    from splink.internals.exceptions import SplinkException
     from tqdm import tqdm
 
     from snigi.enrolment_control.engine import STEPS, InputError, Options, dedupe, link
@@ -137,6 +149,11 @@ def main(argv: list[str]) -> int:
         bar.close()
         tmp.unlink(missing_ok=True)
         return fail(str(exc))
+    except (duckdb.Error, SplinkException) as exc:  # resources: memory, disk...
+        bar.close()
+        tmp.unlink(missing_ok=True)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return fail(f"le calcul a échoué : {first}")
     except KeyboardInterrupt:
         bar.close()
         tmp.unlink(missing_ok=True)

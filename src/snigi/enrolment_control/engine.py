@@ -22,7 +22,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -129,25 +129,25 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
 
 
 def _corroborated(a: str, b: str) -> str:
-    """SQL: two records sharing an identity number look like the same person."""
-    names = " OR ".join(
-        f"{a}.{x} = {b}.{y}"
-        for x, y in (
-            ("fn_skel", "fn_skel"),
-            ("ln_skel", "ln_skel"),
-            ("fn_skel", "ln_skel"),
-            ("ln_skel", "fn_skel"),
-        )
-    )
+    """SQL: two records sharing an identity number are the same person beyond doubt: both names
+    agree by skeleton (in either order) and the birth years do not differ."""
+    same = f"{a}.fn_skel = {b}.fn_skel AND {a}.ln_skel = {b}.ln_skel"
+    swapped = f"{a}.fn_skel = {b}.ln_skel AND {a}.ln_skel = {b}.fn_skel"
     return (
-        f"({a}.dob_y IS NULL OR {b}.dob_y IS NULL OR {a}.dob_y = {b}.dob_y) AND "
-        f"(({a}.fn_skel IS NULL AND {a}.ln_skel IS NULL) OR "
-        f"({b}.fn_skel IS NULL AND {b}.ln_skel IS NULL) OR {names})"
+        f"({a}.dob_y IS NULL OR {b}.dob_y IS NULL OR {a}.dob_y = {b}.dob_y) "
+        f"AND (({same}) OR ({swapped}))"
     )
+
+
+# An identity number held by more records than this is a placeholder (0, 00000000, NEANT...):
+# it settles nothing and blocks nothing.
+ID_CAP = 8
 
 
 def _exact_pass(con: duckdb.DuckDBPyConnection, linking: bool) -> int:
-    """Mark settled records (column ``settled``); the number of exact pairs."""
+    """Mark settled records (table ``settled``); the exact pairs in table ``exact``
+    (``row_l``, ``row_r``); their number. Settled records are only compared through their
+    identity number afterwards, and their pair is kept whatever the model says."""
     if linking:
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE exact AS
@@ -171,7 +171,7 @@ def _exact_pass(con: duckdb.DuckDBPyConnection, linking: bool) -> int:
                 SELECT *, min(row_number) OVER (PARTITION BY idn) AS head
                 FROM records WHERE idn IS NOT NULL AND idn IN (
                     SELECT idn FROM records WHERE idn IS NOT NULL GROUP BY idn
-                    HAVING count(*) > 1))
+                    HAVING count(*) BETWEEN 2 AND {ID_CAP}))
             SELECT o.row_number AS row_l, h.row_number AS row_r
             FROM grp o JOIN grp h ON h.row_number = o.head
             WHERE o.row_number <> o.head AND {_corroborated("o", "h")}""")
@@ -186,15 +186,16 @@ def _block_keys(con: duckdb.DuckDBPyConnection, cap: int, mapping: Mapping) -> N
     """Add the block keys to ``records``: 64-bit hashes, NULL for settled records and for values
     shared by more than ``cap`` records."""
     keys = {k: mdl.BLOCK_KEYS[k] for k in mdl.block_keys(mapping)}
-    if not keys:
-        return
+    # hash(NULL) is a number: a key with a missing part must stay NULL.
     raw = ", ".join(
-        f"CASE WHEN s.row_number IS NULL THEN hash({expr}) END AS {name}"
+        f"CASE WHEN s.row_number IS NULL AND ({expr}) IS NOT NULL THEN hash({expr}) END AS {name}"
         for name, expr in keys.items()
     )
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE keyed AS
-        SELECT r.*, {raw} FROM records r
+        SELECT r.*, {raw + "," if raw else ""}
+               CASE WHEN count(*) OVER (PARTITION BY r.idn) <= {ID_CAP} THEN r.idn END AS b_idn
+        FROM records r
         LEFT JOIN settled s USING (source_dataset, row_number)""")
     joins, capped = [], []
     for name in keys:
@@ -204,10 +205,13 @@ def _block_keys(con: duckdb.DuckDBPyConnection, cap: int, mapping: Mapping) -> N
             GROUP BY 1 HAVING count(*) > {int(cap) // mdl.LOOSE_KEYS.get(name, 1)}""")
         joins.append(f"LEFT JOIN freq_{name} ON freq_{name}.v = k.{name}")
         capped.append(f"CASE WHEN freq_{name}.v IS NULL THEN k.{name} END AS {name}")
-    con.execute(f"""
-        CREATE OR REPLACE TABLE records AS
-        SELECT k.* EXCLUDE ({", ".join(keys)}), {", ".join(capped)}
-        FROM keyed k {" ".join(joins)}""")
+    if keys:
+        con.execute(f"""
+            CREATE OR REPLACE TABLE records AS
+            SELECT k.* EXCLUDE ({", ".join(keys)}), {", ".join(capped)}
+            FROM keyed k {" ".join(joins)}""")
+    else:
+        con.execute("CREATE OR REPLACE TABLE records AS SELECT * FROM keyed")
     con.execute("DROP TABLE keyed")
     for name in keys:
         con.execute(f"DROP TABLE freq_{name}")
@@ -215,13 +219,20 @@ def _block_keys(con: duckdb.DuckDBPyConnection, cap: int, mapping: Mapping) -> N
 
 def _one_to_one(con: duckdb.DuckDBPyConnection, predictions: str, threshold: float) -> None:
     """``links(left_id, right_id, p)``: mutual best pairs at or above ``threshold``, repeated
-    until no pair is left (each record in at most one link)."""
+    until no pair is left (each record in at most one link). The exact pairs are candidates
+    whatever their score (at the threshold when the model scored them lower)."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE cand AS
         SELECT CASE WHEN source_dataset_l = 'left' THEN unique_id_l ELSE unique_id_r END AS l,
                CASE WHEN source_dataset_l = 'left' THEN unique_id_r ELSE unique_id_l END AS r,
                match_probability AS p
         FROM {predictions} WHERE match_probability >= {float(threshold)}""")
+    con.execute(f"""
+        INSERT INTO cand
+        SELECT l.unique_id, r.unique_id, {float(threshold)} FROM exact e
+        JOIN records l ON l.source_dataset = 'left' AND l.row_number = e.row_l
+        JOIN records r ON r.source_dataset = 'right' AND r.row_number = e.row_r
+        WHERE NOT EXISTS (SELECT 1 FROM cand c WHERE c.l = l.unique_id AND c.r = r.unique_id)""")
     con.execute("CREATE OR REPLACE TEMP TABLE links (left_id VARCHAR, right_id VARCHAR, p DOUBLE)")
     while True:
         con.execute("""
@@ -307,7 +318,7 @@ def link(
     progress: Callable[[str], None] | None = None,
 ) -> Result:
     """Link two lists one-to-one; write ``left_id,right_id,match_probability`` to ``out``."""
-    options = options or Options()
+    options = replace(options or Options())
     if options.threshold is None:
         options.threshold = LINK_THRESHOLD
     out = Path(out)
@@ -368,7 +379,7 @@ def dedupe(
     from splink import DuckDBAPI
     from splink.clustering import cluster_pairwise_predictions_at_threshold
 
-    options = options or Options()
+    options = replace(options or Options())
     if options.threshold is None:
         options.threshold = DEDUPE_THRESHOLD
     out = Path(out)
@@ -389,9 +400,15 @@ def dedupe(
         clock.step("résolution")
         predicted = _count(con, f"SELECT count(*) FROM {table}")
         db = DuckDBAPI(connection=con)
+        edges = (
+            f"SELECT unique_id_l, unique_id_r, match_probability FROM {table} "
+            f"WHERE match_probability >= {float(options.threshold)} UNION ALL "
+            "SELECT o.unique_id, h.unique_id, 1.0 FROM exact e "
+            "JOIN records o ON o.row_number = e.row_l JOIN records h ON h.row_number = e.row_r"
+        )
         clusters = cluster_pairwise_predictions_at_threshold(
             con.sql("SELECT unique_id, row_number FROM records"),
-            con.sql(f"SELECT unique_id_l, unique_id_r, match_probability FROM {table}"),
+            con.sql(edges),
             db,
             node_id_column_name="unique_id",
             threshold_match_probability=splink_threshold(options.threshold),

@@ -58,8 +58,8 @@ def _name(
     )
     jw = JARO_WINKLER[dialect]
     swapped_fuzzy = cll.CustomLevel(
-        f'{jw}("{p}_sound_l", "{o}_sound_r") >= 0.88 AND '
-        f'{jw}("{o}_sound_l", "{p}_sound_r") >= 0.88',
+        # unquoted: double quotes would be string literals on Spark
+        f"{jw}({p}_sound_l, {o}_sound_r) >= 0.88 AND {jw}({o}_sound_l, {p}_sound_r) >= 0.88",
         "first and last names swapped, one misspelt",
         base_dialect_str=dialect,
     )
@@ -165,10 +165,10 @@ def comparisons(mapping: Mapping, dialect: str = DUCK) -> list[Any]:
         out.append(cl.ExactMatch("sex"))
     if mapping.commune:
         out.append(cl.ExactMatch("commune").configure(term_frequency_adjustments=True))
-    for i, column in enumerate(mapping.extra):
+    for i in range(len(mapping.extra)):
         out.append(
             cl.CustomComparison(
-                output_column_name=f"extra_{i}_{column}"[:60],
+                output_column_name=f"extra_{i}",  # the column's name is in the model
                 comparison_levels=[
                     cll.NullLevel(f"x{i}"),
                     cll.ExactMatchLevel(f"x{i}"),
@@ -189,6 +189,8 @@ BLOCK_KEYS: dict[str, str] = {
     "b_pref_y": "left(fn_skel, 3) || '|' || left(ln_skel, 3) || '|' || dob_y || '|' || sex",
     "b_names": "fn_skel || '|' || ln_skel",
     "b_names_c": "fn_sound || '|' || ln_sound || '|' || commune",
+    "b_ln_c": "ln_skel || '|' || commune || '|' || sex",
+    "b_fn_c": "fn_skel || '|' || commune || '|' || sex",
     "b_ln_y": "ln_skel || '|' || dob_y || '|' || sex",
     "b_fn_y": "fn_skel || '|' || dob_y || '|' || sex",
     "b_ida": "left(idn, 5) || '|' || coalesce(dob_y::VARCHAR, sex, '')",
@@ -199,7 +201,7 @@ BLOCK_KEYS: dict[str, str] = {
 
 # Keys without the full date or the commune gather many records per value: they are capped
 # this many times lower (they find few pairs the others miss, at the most comparisons).
-LOOSE_KEYS = {"b_names": 4, "b_ln_y": 4, "b_fn_y": 4}
+LOOSE_KEYS = {"b_names": 4, "b_ln_y": 4, "b_fn_y": 4, "b_ln_c": 4, "b_fn_c": 4}
 
 # Which mapped fields each key needs (a key on a field that is not mapped is never built).
 KEY_FIELDS: dict[str, tuple[str, ...]] = {
@@ -210,6 +212,8 @@ KEY_FIELDS: dict[str, tuple[str, ...]] = {
     "b_pref_y": ("first_name", "last_name", "birth_date", "sex"),
     "b_names": ("first_name", "last_name"),
     "b_names_c": ("first_name", "last_name", "commune"),
+    "b_ln_c": ("last_name", "commune", "sex"),
+    "b_fn_c": ("first_name", "commune", "sex"),
     "b_ln_y": ("last_name", "birth_date", "sex"),
     "b_fn_y": ("first_name", "birth_date", "sex"),
     "b_ida": ("id_number",),
@@ -227,7 +231,7 @@ def block_keys(mapping: Mapping) -> list[str]:
 def blocking_rules(mapping: Mapping) -> list[Any]:
     rules: list[Any] = []
     if mapping.id_number:
-        rules.append(block_on("idn"))
+        rules.append(block_on("b_idn"))  # idn, NULL when a placeholder held by many
     for key in block_keys(mapping):
         if key == "b_fl":
             rules.append("l.b_fl = r.b_lf")
@@ -254,7 +258,7 @@ def train(linker: Any, mapping: Mapping, n_records: int) -> None:
     on blocks that leave each comparison free in turn."""
     deterministic = []
     if mapping.id_number and mapping.birth_date:
-        deterministic.append("l.idn = r.idn AND l.dob_y = r.dob_y")
+        deterministic.append("l.b_idn = r.b_idn AND l.dob_y = r.dob_y")
     if mapping.first_name and mapping.last_name and mapping.birth_date:
         deterministic.append("l.fn_root = r.fn_root AND l.ln_root = r.ln_root AND l.dob = r.dob")
     if deterministic:
@@ -262,12 +266,21 @@ def train(linker: Any, mapping: Mapping, n_records: int) -> None:
             linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
         except (SplinkException, ValueError, ZeroDivisionError) as exc:
             logger.info("prior left at its default: %s", exc)
+    prior = linker._settings_obj._probability_two_random_records_match
+    if not 0 < prior < 1:  # no near-certain pair found: one match per record at most
+        linker._settings_obj._probability_two_random_records_match = 1 / max(n_records, 2)
     linker.training.estimate_u_using_random_sampling(
         max_pairs=min(2e7, max(1e6, n_records * 4)), seed=1
     )
     sessions = []
     if mapping.id_number:
-        sessions.append("l.idn = r.idn")
+        sessions.append("l.b_idn = r.b_idn")
+    # The two name comparisons read both names (swap levels): a block on neither name is needed
+    # for them to be trained when the identity number is missing or absent.
+    if mapping.birth_date and mapping.commune:
+        sessions.append("l.dob = r.dob AND l.commune = r.commune")
+    elif mapping.birth_date and mapping.sex:
+        sessions.append("l.dob = r.dob AND l.sex = r.sex")
     if mapping.last_name and mapping.birth_date:
         sessions.append("l.ln_skel = r.ln_skel AND l.dob = r.dob")
     if mapping.first_name and mapping.last_name:
@@ -368,9 +381,10 @@ def load(path: Path, mapping: Mapping, link_type: str, dialect: str) -> tuple[di
     built = settings(link_type, mapping, dialect).create_settings_dict(dialect)
     saved = document.get("parameters", {})
     try:
-        built["probability_two_random_records_match"] = saved[
-            "probability_two_random_records_match"
-        ]
+        prior = float(saved["probability_two_random_records_match"])
+        if not 0 < prior < 1:
+            raise ValueError(prior)
+        built["probability_two_random_records_match"] = prior
         for comparison, learnt in zip(built["comparisons"], saved["comparisons"], strict=True):
             for level, values in zip(
                 comparison["comparison_levels"], learnt["levels"], strict=True

@@ -108,67 +108,91 @@ def _xml_to_parquet(path: Path, out: Path) -> None:
         nonlocal writer
         if not batch:
             return
-        table = pa.table({c: [r.get(c) for r in batch] for c in columns})
+        schema = pa.schema([(c, pa.string()) for c in columns])
+        table = pa.table({c: [r.get(c) for r in batch] for c in columns}, schema=schema)
         if writer is None:
             writer = pq.ParquetWriter(out, table.schema)
         writer.write_table(table)
         batch.clear()
 
     parser = ET.XMLPullParser(events=("start", "end"))
-    with path.open("rb") as fh:
-        head = fh.read(4096)
-        if b"<!ENTITY" in head or b"<!DOCTYPE" in head:
-            raise InputError(f"{path.name} : les DTD et entités XML ne sont pas acceptées.")
-        chunk = head
-        while chunk:
-            parser.feed(chunk)
-            for event, elem in parser.read_events():
-                if event == "start":
-                    depth += 1
-                    continue
-                depth -= 1
-                if depth != 1:
-                    continue
-                row = dict(elem.attrib)
-                for child in elem:
-                    row[child.tag] = (child.text or "").strip()
-                if not columns:
-                    columns = list(row)
-                elif set(row) - set(columns):
-                    if writer is not None:
-                        raise InputError(
-                            f"{path.name} : un enregistrement a des champs que les premiers "
-                            f"n'avaient pas ({', '.join(sorted(set(row) - set(columns)))})."
-                        )
-                    columns += [c for c in row if c not in columns]
-                batch.append(row)
-                elem.clear()
-                if len(batch) >= 100_000:
-                    flush()
-            chunk = fh.read(1 << 20)
-    parser.close()
-    flush()
+    root: ET.Element | None = None
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+            if b"<!ENTITY" in head or b"<!DOCTYPE" in head:
+                raise InputError(f"{path.name} : les DTD et entités XML ne sont pas acceptées.")
+            chunk = head
+            while chunk:
+                parser.feed(chunk)
+                for event, elem in parser.read_events():
+                    if event == "start":
+                        depth += 1
+                        if depth == 1:
+                            root = elem
+                        continue
+                    depth -= 1
+                    if depth != 1:
+                        continue
+                    row = dict(elem.attrib)
+                    for child in elem:
+                        row[child.tag] = (child.text or "").strip()
+                    if not columns:
+                        columns = list(row)
+                    elif set(row) - set(columns):
+                        if writer is not None:
+                            raise InputError(
+                                f"{path.name} : un enregistrement a des champs que les premiers "
+                                f"n'avaient pas ({', '.join(sorted(set(row) - set(columns)))})."
+                            )
+                        columns += [c for c in row if c not in columns]
+                    batch.append(row)
+                    elem.clear()
+                    if root is not None:
+                        root.clear()  # processed records leave the tree
+                    if len(batch) >= 100_000:
+                        flush()
+                chunk = fh.read(1 << 20)
+        parser.close()
+        flush()
+    finally:
+        if writer is not None:
+            writer.close()
     if writer is None:
         raise InputError(f"{path.name} : aucun enregistrement.")
-    writer.close()
+
+
+def _work_dir(con: duckdb.DuckDBPyConnection) -> Path:
+    """Where the run keeps its files: next to the connection's database (a temp dir when the
+    database is in memory)."""
+    files = [r[2] for r in con.execute("PRAGMA database_list").fetchall() if r[2]]
+    if files:
+        return Path(files[0]).parent
+    return Path(tempfile.mkdtemp(prefix="snigi-list-"))
 
 
 def open_list(con: duckdb.DuckDBPyConnection, path: str | Path, name: str) -> list[str]:
-    """Create the view ``name`` over the list at ``path`` (every column as text); its columns."""
+    """Load the list at ``path`` as ``name`` (every column as text: a table for CSV, read once;
+    a view for Parquet); its columns."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"fichier introuvable : {path}")
     suffix = path.suffix.lower()
-    quoted = str(path).replace("'", "''")
+    work = _work_dir(con)
+    # DuckDB reads a path as a glob pattern: the file goes in under a plain name.
+    safe = work / f"{name}{suffix or '.csv'}"
+    safe.unlink(missing_ok=True)
+    safe.symlink_to(path.resolve())
+    quoted = str(safe).replace("'", "''")
     try:
         if suffix in (".parquet", ".pq"):
             cols = con.execute(f"DESCRIBE SELECT * FROM read_parquet('{quoted}')").fetchall()
-            select = ", ".join(f'CAST("{c[0]}" AS VARCHAR) AS "{c[0]}"' for c in cols)
+            select = ", ".join(f"CAST({_ident(c[0])} AS VARCHAR) AS {_ident(c[0])}" for c in cols)
             con.execute(
                 f"CREATE OR REPLACE VIEW {name} AS SELECT {select} FROM read_parquet('{quoted}')"
             )
         elif suffix == ".xml":
-            tmp = Path(tempfile.mkdtemp(prefix="snigi-xml-")) / f"{name}.parquet"
+            tmp = work / f"{name}-xml.parquet"
             _xml_to_parquet(path, tmp)
             return open_list(con, tmp, name)
         else:
@@ -177,18 +201,17 @@ def open_list(con: duckdb.DuckDBPyConnection, path: str | Path, name: str) -> li
             if not sample.strip():
                 raise InputError(f"{path.name} : le fichier est vide.")
             try:
-                delimiter = (
-                    csv.Sniffer().sniff(sample.splitlines()[0], delimiters=",;\t|").delimiter
-                )
+                first = sample.splitlines()[0]
+                delimiter = csv.Sniffer().sniff(first, delimiters=",;\t|").delimiter
             except csv.Error:
                 delimiter = ","
             con.execute(
-                f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_csv('{quoted}', "
+                f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM read_csv('{quoted}', "
                 f"all_varchar = true, header = true, delim = '{delimiter}', quote = '\"', "
                 f"escape = '\"', strict_mode = false, null_padding = true)"
             )
         columns = [r[0] for r in con.execute(f"DESCRIBE {name}").fetchall()]
-        con.execute(f"SELECT count(*) FROM {name}").fetchall()[0]
+        con.execute(f"SELECT count(*) FROM {name}").fetchall()
     except InputError:
         raise
     except UnicodeDecodeError:
@@ -198,6 +221,8 @@ def open_list(con: duckdb.DuckDBPyConnection, path: str | Path, name: str) -> li
         raise InputError(f"{path.name} : fichier illisible ({first}).") from None
     except Exception as exc:  # noqa: BLE001 - the XML parser's errors
         raise InputError(f"{path.name} : fichier illisible ({exc}).") from None
+    if ROW in columns:
+        raise InputError(f"{path.name} : la colonne « {ROW} » est réservée.")
     return columns
 
 
@@ -278,17 +303,18 @@ def _dates_table(con: duckdb.DuckDBPyConnection, sources: Sequence[tuple[str, Ma
 
 
 NAME_FORMS = ("clean", "root", "sound", "skel")
+ROW = "__snigi_row__"  # the row number's column: an input column of that name is refused
 
 
 def _select(view: str, source: str, m: Mapping, n_extra: int) -> str:
     def col(name: str | None) -> str:
         return f"src.{_ident(name)}" if name else "NULL"
 
-    rid = f"CAST({col(m.id)} AS VARCHAR)" if m.id else "CAST(src._row AS VARCHAR)"
+    rid = f"CAST({col(m.id)} AS VARCHAR)" if m.id else f"CAST(src.{ROW} AS VARCHAR)"
     parts = [
         f"{rid} AS unique_id",
         f"'{source}' AS source_dataset",
-        "src._row AS row_number",
+        f"src.{ROW} AS row_number",
         f"{id_sql(col(m.id_number))} AS idn",
         *[f"fn.{f} AS fn_{f}" for f in NAME_FORMS],
         *[f"ln.{f} AS ln_{f}" for f in NAME_FORMS],
@@ -308,7 +334,7 @@ def _select(view: str, source: str, m: Mapping, n_extra: int) -> str:
     ]
     return (
         f"SELECT {', '.join(parts)} FROM "
-        f"(SELECT *, row_number() OVER () AS _row FROM {view}) src {' '.join(joins)}"
+        f"(SELECT *, row_number() OVER () AS {ROW} FROM {view}) src {' '.join(joins)}"
     )
 
 
@@ -374,4 +400,22 @@ def prepare(
                 f"la colonne "
                 f"« {m.id} », par exemple {examples}."
             )
+    if unreadable:  # per record, not per distinct value
+        unreadable = _count_unreadable(con, sources)
     return Prepared(rows=rows, unreadable_dates=unreadable, n_extra=n_extra)
+
+
+def _count_unreadable(
+    con: duckdb.DuckDBPyConnection, sources: Sequence[tuple[str, str, Mapping]]
+) -> int:
+    total = 0
+    for view, _, m in sources:
+        if m.birth_date:
+            b = _ident(m.birth_date)
+            total += int(
+                con.execute(
+                    f"SELECT count(*) FROM {view} WHERE nullif(trim({b}), '') IS NOT NULL "
+                    f"AND {b} NOT IN (SELECT raw FROM date_forms)"
+                ).fetchall()[0][0]
+            )
+    return total

@@ -3,7 +3,9 @@
 Reading, normalisation, the exact pass and block keys stay in DuckDB on this node (they are
 linear and cheap); the normalised records go to Spark as Parquet, Spark trains (or loads) the
 model and scores the pairs, and the predictions come back as Parquet for the one-to-one or
-clustering step. ``SNIGI_SPARK_MASTER`` points at a cluster (default: ``local[threads]``).
+clustering step. ``SNIGI_SPARK_MASTER`` points at a cluster (default: ``local[threads]``); the
+work files are then on this node's disk, so a cluster needs the work directory (``--work-dir``)
+on storage every executor reads (not checked here).
 
 Needs ``pip install 'snigi[spark]'`` (pyspark) and a Java runtime (Debian's default-jre).
 """
@@ -49,14 +51,19 @@ def _session(options: Options, work: Path) -> Any:
         .config("spark.sql.shuffle.partitions", str(max(4, threads * 4)))
         .config("spark.default.parallelism", str(max(4, threads * 4)))
         .config("spark.local.dir", str(work / "spark-local"))
+        .config("spark.sql.warehouse.dir", str(work / "spark-warehouse"))
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.extraJavaOptions", "-Dlog4j2.rootLogger.level=error")
         .config("spark.sql.session.timeZone", "UTC")
     )
     spark = builder.getOrCreate()
-    spark.sparkContext.setLogLevel("ERROR")
-    spark.sparkContext.setCheckpointDir(str(work / "spark-checkpoints"))
+    try:
+        spark.sparkContext.setLogLevel("ERROR")
+        spark.sparkContext.setCheckpointDir(str(work / "spark-checkpoints"))
+    except Exception:
+        spark.stop()
+        raise
     return spark
 
 
