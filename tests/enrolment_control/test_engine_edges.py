@@ -42,11 +42,6 @@ def test_without_identity_numbers_the_names_are_trained(small: Path, tmp_path: P
     assert len(found & truth) >= 0.85 * len(truth)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limitation: on a 3-record list with year-only dates and no numbers, the "
-    "trained Splink model loses its comparisons and prediction fails (SplinkException)",
-)
 def test_year_only_dates_without_numbers_do_not_crash(tmp_path: Path) -> None:
     rows = [
         ["D1", "MOHAMED", "ALAOUI", "1980"],

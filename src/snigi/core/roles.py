@@ -75,6 +75,7 @@ class Capability(StrEnum):
     VIEW_COMPLAINT_STATISTICS = "view_complaint_statistics"
     # double-enrolment control
     SUBMIT_ENROLMENT_LISTS = "submit_enrolment_lists"  # a body's lists (a fund agent: its own)
+    RUN_ENROLMENT_CONTROL = "run_enrolment_control"  # match the received lists (ANAM)
 
 
 _EVERYONE = {Capability.VIEW_REFERENCE_DATA}
@@ -120,6 +121,8 @@ for _role in Role:
         caps |= {Capability.OVERRIDE_DOUBLE_ENROLMENT, Capability.MANAGE_RAMED}
     if _role in {Role.FUND_AGENT, Role.ANAM_RAMED_OPERATIONS}:
         caps.add(Capability.SUBMIT_ENROLMENT_LISTS)
+    if _role == Role.ANAM_RAMED_OPERATIONS:
+        caps.add(Capability.RUN_ENROLMENT_CONTROL)
     if _role in _ANAM_PERSON_READERS | {Role.FUND_AGENT, Role.PROVIDER, Role.INSURED}:
         caps.add(Capability.CHECK_RIGHTS)
     caps |= _COMPLAINT_CAPABILITIES.get(_role, set())

@@ -12,3 +12,4 @@ class EnrolmentControlConfig(AppConfig):
         from snigi.enrolment_control import models
 
         register(models.SubmittedList)
+        register(models.ControlRun)

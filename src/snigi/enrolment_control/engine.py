@@ -62,6 +62,8 @@ class Options:
     work_dir: Path | None = None  # DuckDB's database and spill files (default: a temp dir)
     explicit: set[str] = field(default_factory=set)  # mapping fields given on the command line
     verbose: bool = False  # Splink's training and prediction log on stderr
+    review_floor: float | None = None  # dedupe: pairs scored from here are written to pairs_out
+    pairs_out: Path | None = None  # dedupe: id_l,id_r,match_probability of those pairs
 
 
 @dataclass
@@ -122,6 +124,14 @@ def splink_threshold(threshold: float) -> float:
     """Splink turns a probability of 1 into an infinite weight: ask for a hair below, the exact
     threshold is applied afterwards."""
     return min(threshold, 1 - 1e-9)
+
+
+def predict_floor(options: Options) -> float:
+    """The lowest probability a run needs: its threshold, or the review band's floor."""
+    assert options.threshold is not None  # noqa: S101 - set by link() and dedupe()
+    if options.review_floor is None:
+        return options.threshold
+    return min(options.threshold, options.review_floor)
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
@@ -304,7 +314,7 @@ def _splink_run(
     version, path = _model(linker, mapping, options, n, out, version)
     clock.step("prédiction")
     predictions = linker.inference.predict(
-        threshold_match_probability=splink_threshold(options.threshold)
+        threshold_match_probability=splink_threshold(predict_floor(options))
     )
     return predictions.physical_name, version, path
 
@@ -414,6 +424,14 @@ def dedupe(
             threshold_match_probability=splink_threshold(options.threshold),
         )
         clock.step("écriture")
+        if options.pairs_out is not None:
+            con.execute(
+                f"COPY (SELECT unique_id_l AS id_l, unique_id_r AS id_r, match_probability "
+                f"FROM {table} WHERE match_probability >= {predict_floor(options)} UNION "
+                "SELECT o.unique_id, h.unique_id, 1.0 FROM exact e JOIN records o "
+                "ON o.row_number = e.row_l JOIN records h ON h.row_number = e.row_r) "
+                f"TO '{_quote(options.pairs_out)}' (HEADER, DELIMITER ',')"
+            )
         con.execute(
             f"COPY (SELECT r.unique_id AS record_id, c.cluster_id FROM records r "
             f"JOIN {clusters.physical_name} c USING (unique_id) ORDER BY r.row_number) "

@@ -288,13 +288,20 @@ def train(linker: Any, mapping: Mapping, n_records: int) -> None:
         sessions.append(f"l.fn_root = r.fn_root AND l.ln_root = r.ln_root{sex}")
     if not sessions:
         sessions = [f"l.x{i} = r.x{i}" for i in range(len(mapping.extra))][:1]
+    settings_obj = linker._settings_obj
+    prior = settings_obj._probability_two_random_records_match
     for rule in sessions:
+        # Splink's EM session drops the comparisons it cannot train from the model in place and
+        # puts them back only when it succeeds: keep a copy to restore after a failure.
+        saved = settings_obj.core_model_settings.copy()
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
                 rule, estimate_without_term_frequencies=True, max_pairs=5e6
             )
         except (SplinkException, ValueError) as exc:  # no pair in that block: nothing to learn
             logger.info("EM on %s skipped: %s", rule, exc)
+            settings_obj.core_model_settings = saved
+        settings_obj._probability_two_random_records_match = prior  # the prior stays estimated
     _fill_untrained(linker)
 
 

@@ -83,3 +83,65 @@ class ListEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_id} {self.first_name} {self.last_name}".strip()
+
+
+class ControlRun(TimeStamped):
+    """One run of the control over received lists: the pairs it found, by band."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("En cours")
+        DONE = "done", _("Terminé")
+        FAILED = "failed", _("Échoué")
+
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    lists = models.ManyToManyField(SubmittedList, related_name="control_runs")
+    threshold = models.FloatField(
+        help_text=_("Probabilité à partir de laquelle un lien est retenu")
+    )
+    review_floor = models.FloatField(
+        help_text=_("Probabilité à partir de laquelle un lien est à revoir")
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.RUNNING)
+    model_version = models.CharField(max_length=40, blank=True)
+    records = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("contrôle")
+        verbose_name_plural = _("contrôles")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.created_at:%Y-%m-%d}"
+
+
+class CandidatePair(models.Model):
+    """Two rows a run found alike: above the threshold ("lien"), or in the band to review."""
+
+    class Band(models.TextChoices):
+        LINK = "link", _("Lien")
+        REVIEW = "review", _("À revoir")
+
+    run = models.ForeignKey(ControlRun, on_delete=models.CASCADE, related_name="pairs")
+    entry_a = models.ForeignKey(ListEntry, on_delete=models.CASCADE, related_name="+")
+    entry_b = models.ForeignKey(ListEntry, on_delete=models.CASCADE, related_name="+")
+    probability = models.FloatField()
+    band = models.CharField(max_length=8, choices=Band.choices)
+    cluster = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["run", "-probability"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "entry_a", "entry_b"], name="pair_once_per_run"),
+            models.CheckConstraint(
+                condition=models.Q(entry_a__lt=models.F("entry_b")), name="pair_ordered"
+            ),
+        ]
+        verbose_name = _("paire candidate")
+        verbose_name_plural = _("paires candidates")
+
+    def __str__(self) -> str:
+        return f"{self.entry_a_id}–{self.entry_b_id} {self.probability:.3f}"

@@ -82,7 +82,7 @@ def spark_predict(
     from splink import Linker
     from splink.backends.spark import SparkAPI
 
-    from snigi.enrolment_control.engine import _model, splink_threshold
+    from snigi.enrolment_control.engine import _model, predict_floor, splink_threshold
 
     reason = available()
     if reason:
@@ -110,7 +110,7 @@ def spark_predict(
         version, path = _model(linker, mapping, options, n, out, version)
         clock.step("prédiction")
         predictions = linker.inference.predict(
-            threshold_match_probability=splink_threshold(options.threshold)
+            threshold_match_probability=splink_threshold(predict_floor(options))
         )
         target = work / "predictions.parquet"
         frame = predictions.as_spark_dataframe()

@@ -1,0 +1,126 @@
+"""A control run over received lists: their rows matched together (every body against every
+other, and each list against itself), the pairs kept by band.
+
+Rows from every selected list go to the matcher as one list (``engine.dedupe``): a person
+enrolled by two bodies, or twice by one, ends in one cluster. Pairs scored at or above the
+run's threshold are links; those between the review floor and the threshold go to the review
+queue. The run is written in one transaction once the matcher is done; a failed run is kept
+with its error and no pair.
+"""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from snigi.core.audit import acting_as
+from snigi.core.models import User
+from snigi.core.roles import Capability
+from snigi.core.scoping import require
+from snigi.enrolment_control.engine import InputError, Options, dedupe
+from snigi.enrolment_control.models import CandidatePair, ControlRun, ListEntry, SubmittedList
+from snigi.enrolment_control.prepare import Mapping
+
+COLUMNS = ("cnie", "first_name", "last_name", "birth_date", "sex", "commune")
+BATCH = 50_000
+
+
+def _export(lists: Sequence[SubmittedList], path: Path) -> int:
+    """The rows of ``lists`` as one Parquet file; ``record_id`` is the row's primary key."""
+    schema = pa.schema([("record_id", pa.string()), *[(c, pa.string()) for c in COLUMNS]])
+    rows = 0
+    with pq.ParquetWriter(path, schema) as writer:
+        entries = (
+            ListEntry.objects.filter(submitted_list__in=lists)
+            .order_by("pk")
+            .values_list("pk", *COLUMNS)
+        )
+        batch: list[tuple] = []
+        for entry in entries.iterator(chunk_size=BATCH):
+            batch.append(entry)
+            if len(batch) >= BATCH:
+                writer.write_table(_table(batch, schema))
+                rows += len(batch)
+                batch.clear()
+        if batch:
+            writer.write_table(_table(batch, schema))
+            rows += len(batch)
+    return rows
+
+
+def _table(batch: list[tuple], schema: pa.Schema) -> pa.Table:
+    columns = list(zip(*batch, strict=True))
+    return pa.table(
+        {"record_id": [str(v) for v in columns[0]],
+         **{c: list(columns[i + 1]) for i, c in enumerate(COLUMNS)}},
+        schema=schema,
+    )  # fmt: skip
+
+
+def run_control(
+    *,
+    actor: User,
+    lists: Sequence[SubmittedList],
+    threshold: float = 0.9,
+    review_floor: float = 0.5,
+    model: Path | None = None,
+) -> ControlRun:
+    """Match the rows of ``lists``; the finished run (its pairs by band)."""
+    require(actor, Capability.RUN_ENROLMENT_CONTROL)
+    if not lists:
+        raise ValidationError("Choisissez au moins une liste.")
+    if not 0 < review_floor <= threshold <= 1:
+        raise ValidationError("Il faut 0 < seuil de revue ≤ seuil de lien ≤ 1.")
+    with acting_as(actor):
+        run = ControlRun.objects.create(
+            started_by=actor, threshold=threshold, review_floor=review_floor
+        )
+        run.lists.set(lists)
+    with tempfile.TemporaryDirectory(prefix="snigi-control-") as work:
+        source, pairs, clusters = (Path(work) / n for n in ("rows.parquet", "pairs.csv", "c.csv"))
+        run.records = _export(lists, source)
+        options = Options(
+            threshold=threshold, review_floor=review_floor, pairs_out=pairs, model=model,
+            save_model=Path(work) / "model.json", work_dir=Path(work),
+        )  # fmt: skip
+        try:
+            result = dedupe(source, clusters, Mapping(id="record_id"), options)
+        except (InputError, ValueError) as exc:
+            run.status, run.error, run.finished_at = (
+                ControlRun.Status.FAILED,
+                str(exc),
+                timezone.now(),
+            )
+            with acting_as(actor):
+                run.save()
+            return run
+        cluster_of = _read(clusters)
+        found = []
+        with pairs.open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                a, b = sorted((int(row["id_l"]), int(row["id_r"])))
+                p = float(row["match_probability"])
+                found.append(CandidatePair(
+                    run=run, entry_a_id=a, entry_b_id=b, probability=p,
+                    band=CandidatePair.Band.LINK if p >= threshold else CandidatePair.Band.REVIEW,
+                    cluster=cluster_of.get(str(a), "") if p >= threshold else "",
+                ))  # fmt: skip
+    with transaction.atomic(), acting_as(actor):
+        CandidatePair.objects.bulk_create(found, batch_size=5000, ignore_conflicts=True)
+        run.status, run.model_version = ControlRun.Status.DONE, result.model_version
+        run.finished_at = timezone.now()
+        run.save()
+    return run
+
+
+def _read(path: Path) -> dict[str, str]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {row["record_id"]: row["cluster_id"] for row in csv.DictReader(fh)}
