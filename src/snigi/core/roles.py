@@ -76,6 +76,7 @@ class Capability(StrEnum):
     # double-enrolment control
     SUBMIT_ENROLMENT_LISTS = "submit_enrolment_lists"  # a body's lists (a fund agent: its own)
     RUN_ENROLMENT_CONTROL = "run_enrolment_control"  # match the received lists (ANAM)
+    REVIEW_DOUBLE_ENROLMENT = "review_double_enrolment"  # decide the pairs to review (ANAM)
 
 
 _EVERYONE = {Capability.VIEW_REFERENCE_DATA}
@@ -122,7 +123,7 @@ for _role in Role:
     if _role in {Role.FUND_AGENT, Role.ANAM_RAMED_OPERATIONS}:
         caps.add(Capability.SUBMIT_ENROLMENT_LISTS)
     if _role == Role.ANAM_RAMED_OPERATIONS:
-        caps.add(Capability.RUN_ENROLMENT_CONTROL)
+        caps |= {Capability.RUN_ENROLMENT_CONTROL, Capability.REVIEW_DOUBLE_ENROLMENT}
     if _role in _ANAM_PERSON_READERS | {Role.FUND_AGENT, Role.PROVIDER, Role.INSURED}:
         caps.add(Capability.CHECK_RIGHTS)
     caps |= _COMPLAINT_CAPABILITIES.get(_role, set())

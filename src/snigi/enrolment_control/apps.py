@@ -13,3 +13,4 @@ class EnrolmentControlConfig(AppConfig):
 
         register(models.SubmittedList)
         register(models.ControlRun)
+        register(models.ReviewDecision)

@@ -28,6 +28,7 @@ from snigi.core.scoping import require
 from snigi.enrolment_control.engine import InputError, Options, dedupe
 from snigi.enrolment_control.models import CandidatePair, ControlRun, ListEntry, SubmittedList
 from snigi.enrolment_control.prepare import Mapping
+from snigi.enrolment_control.review import apply_decisions
 
 COLUMNS = ("cnie", "first_name", "last_name", "birth_date", "sex", "commune")
 BATCH = 50_000
@@ -118,6 +119,7 @@ def run_control(
         run.status, run.model_version = ControlRun.Status.DONE, result.model_version
         run.finished_at = timezone.now()
         run.save()
+        apply_decisions(run)
     return run
 
 

@@ -131,6 +131,9 @@ class CandidatePair(models.Model):
     probability = models.FloatField()
     band = models.CharField(max_length=8, choices=Band.choices)
     cluster = models.CharField(max_length=64, blank=True)
+    decision = models.ForeignKey(
+        "ReviewDecision", on_delete=models.SET_NULL, null=True, blank=True, related_name="pairs"
+    )
 
     class Meta:
         ordering = ["run", "-probability"]
@@ -145,3 +148,33 @@ class CandidatePair(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry_a_id}–{self.entry_b_id} {self.probability:.3f}"
+
+
+class ReviewDecision(TimeStamped):
+    """An officer's decision on two rows, kept by the bodies' own record ids so that it holds
+    for the same rows in later lists and later runs."""
+
+    body_a = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    record_a = models.CharField(max_length=64)
+    body_b = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    record_b = models.CharField(max_length=64)
+    same_person = models.BooleanField()
+    note = models.TextField(blank=True)
+    probability = models.FloatField(help_text=_("Probabilité donnée par le modèle"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["body_a", "record_a", "body_b", "record_b"], name="decision_once_per_pair"
+            )
+        ]
+        verbose_name = _("décision de revue")
+        verbose_name_plural = _("décisions de revue")
+
+    def __str__(self) -> str:
+        verdict = _("même personne") if self.same_person else _("personnes différentes")
+        return f"{self.record_a} / {self.record_b}: {verdict}"
