@@ -111,3 +111,23 @@ def test_own_right_prevails_and_equal_regimes_are_left_to_the_officer(persona, t
     undecided = prevailing(pair)
     assert undecided.prevailing is None
     assert undecided.certainty == ""
+
+
+def test_the_report_counts_confirmed_double_enrolments(persona, two_lists) -> None:
+    from snigi.enrolment_control.reports import conflict_report, report_csv
+
+    samira = persona("samira")
+    run = run_control(actor=samira, lists=two_lists, threshold=0.9, review_floor=0.01)
+    same = _pair(run, "A1", "B1")
+    others = list(CandidatePair.objects.filter(run=run).exclude(pk=same.pk))
+    decide(actor=samira, pair=same, same_person=True)
+    for pair in others:
+        decide(actor=samira, pair=pair, same_person=False, note="autre personne")
+    report = conflict_report(run)
+    assert report.total == 1
+    assert report.by_regimes == [("AMO_CNSS_SALARIES", "RAMED", 1)]
+    assert report.by_region == [("Casablanca-Settat", 1)]
+    assert (report.settled_by_rule, report.to_decide) == (1, 0)
+    text = report_csv(run).decode("utf-8-sig")
+    assert "par paire de régimes;AMO_CNSS_SALARIES;RAMED;1" in text
+    assert "par région;;Casablanca-Settat;1" in text
