@@ -152,8 +152,11 @@ def main(argv: list[str]) -> int:
     except (duckdb.Error, SplinkException) as exc:  # resources: memory, disk...
         bar.close()
         tmp.unlink(missing_ok=True)
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return fail(f"le calcul a échoué : {first}")
+        lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+        cause = next(
+            (x for x in lines if "Error:" in x), lines[-1] if lines else type(exc).__name__
+        )
+        return fail(f"le calcul a échoué : {cause[:500]}")
     except KeyboardInterrupt:
         bar.close()
         tmp.unlink(missing_ok=True)

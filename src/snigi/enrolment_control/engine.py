@@ -33,6 +33,8 @@ from snigi.enrolment_control.prepare import InputError, Mapping, open_list, prep
 
 __all__ = ["InputError", "Options", "Result", "dedupe", "link", "STEPS"]
 
+PREDICT_CHUNK_RECORDS = 4_000_000
+
 # One-to-one linking keeps mutual best pairs only, which is evidence the pairwise probability
 # does not hold: its threshold can be lower than that of clustering, where links chain.
 LINK_THRESHOLD = 0.3
@@ -313,8 +315,13 @@ def _splink_run(
     )
     version, path = _model(linker, mapping, options, n, out, version)
     clock.step("prédiction")
+    # Past a few million records the scoring is done in slices of the left side, so that
+    # DuckDB's working set stays within its memory limit.
+    chunks = max(1, -(-n // PREDICT_CHUNK_RECORDS))
     predictions = linker.inference.predict(
-        threshold_match_probability=splink_threshold(predict_floor(options))
+        threshold_match_probability=splink_threshold(predict_floor(options)),
+        num_chunks_left=chunks if chunks > 1 else None,
+        num_chunks_right=1 if chunks > 1 else None,
     )
     return predictions.physical_name, version, path
 

@@ -270,7 +270,7 @@ def train(linker: Any, mapping: Mapping, n_records: int) -> None:
     if not 0 < prior < 1:  # no near-certain pair found: one match per record at most
         linker._settings_obj._probability_two_random_records_match = 1 / max(n_records, 2)
     linker.training.estimate_u_using_random_sampling(
-        max_pairs=min(2e7, max(1e6, n_records * 4)), seed=1
+        max_pairs=min(5e6, max(1e6, n_records * 2)), seed=1
     )
     sessions = []
     if mapping.id_number:
@@ -296,7 +296,7 @@ def train(linker: Any, mapping: Mapping, n_records: int) -> None:
         saved = settings_obj.core_model_settings.copy()
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, estimate_without_term_frequencies=True, max_pairs=5e6
+                rule, estimate_without_term_frequencies=True, max_pairs=2e6
             )
         except (SplinkException, ValueError) as exc:  # no pair in that block: nothing to learn
             logger.info("EM on %s skipped: %s", rule, exc)
