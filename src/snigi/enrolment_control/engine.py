@@ -326,6 +326,27 @@ def _splink_run(
     return predictions.physical_name, version, path
 
 
+def _match(
+    con: duckdb.DuckDBPyConnection,
+    mapping: Mapping,
+    options: Options,
+    link_type: str,
+    sources: list[str],
+    out: Path,
+    clock: _Clock,
+) -> tuple[int, str, str, Path | None, int]:
+    """Steps 2 to 5 of both commands: the exact pass, the block keys, the model and the
+    predictions; the exact pairs' count, the predictions table, the model's version and path,
+    the number of predictions."""
+    clock.step("passe exacte")
+    exact = _exact_pass(con, linking=link_type == "link_only")
+    clock.step("clés de blocage")
+    _block_keys(con, options.block_cap, mapping)
+    table, version, path = _splink_run(con, mapping, options, link_type, sources, out, clock)
+    clock.step("résolution")
+    return exact, table, version, path, _count(con, f"SELECT count(*) FROM {table}")
+
+
 def link(
     left: str | Path,
     right: str | Path,
@@ -357,15 +378,9 @@ def link(
             [("in_left_raw", "left", m_l), ("in_right_raw", "right", m_r)],
             files={"left": Path(left).name, "right": Path(right).name},
         )
-        clock.step("passe exacte")
-        exact = _exact_pass(con, linking=True)
-        clock.step("clés de blocage")
-        _block_keys(con, options.block_cap, m_l)
-        table, version, path = _splink_run(
+        exact, table, version, path, predicted = _match(
             con, m_l, options, "link_only", ["left", "right"], out, clock
         )
-        clock.step("résolution")
-        predicted = _count(con, f"SELECT count(*) FROM {table}")
         _one_to_one(con, table, options.threshold)
         clock.step("écriture")
         con.execute(
@@ -407,15 +422,9 @@ def dedupe(
         m = mapping.resolve(cols, Path(path).name, options.explicit)
         clock.step("normalisation")
         prepared = prepare(con, [("in_list_raw", "list", m)], files={"list": Path(path).name})
-        clock.step("passe exacte")
-        exact = _exact_pass(con, linking=False)
-        clock.step("clés de blocage")
-        _block_keys(con, options.block_cap, m)
-        table, version, model_path = _splink_run(
+        exact, table, version, model_path, predicted = _match(
             con, m, options, "dedupe_only", ["list"], out, clock
         )
-        clock.step("résolution")
-        predicted = _count(con, f"SELECT count(*) FROM {table}")
         db = DuckDBAPI(connection=con)
         edges = (
             f"SELECT unique_id_l, unique_id_r, match_probability FROM {table} "
