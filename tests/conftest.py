@@ -22,6 +22,7 @@ PERSONAS: dict[str, tuple[Role, str]] = {
     "dr_tazi": (Role.ANAM_MEDICAL_OFFICER, ""),
     "ilyas": (Role.ANAM_INPE_OFFICER, ""),
     "samira": (Role.ANAM_RAMED_OPERATIONS, ""),
+    "hind": (Role.ANAM_ENROLMENT_CONTROL, ""),
     "othmane": (Role.ANAM_OBSERVATORY_ANALYST, ""),
     "directeur": (Role.ANAM_DIRECTOR_GENERAL, ""),
     "karim": (Role.FUND_AGENT, "CNSS"),

@@ -66,6 +66,9 @@ ALLOWED_HOSTS = (
 DEMO_MODE = SNIGI_ENV == "demo"
 # Benchmark-only endpoints (/api/v1/bench/…, see benchmarks/rights_check.py): off unless asked.
 BENCHMARK_ENDPOINTS = env_bool("SNIGI_BENCHMARK_ENDPOINTS", default=False)
+# A double-enrolment control launched from a page or the API runs in a thread of the web
+# process; off, it waits for ``snigi runcontrols`` (a separate worker, for large lists).
+CONTROL_RUNS_IN_PROCESS = env_bool("SNIGI_CONTROL_RUNS_IN_PROCESS", default=True)
 
 
 def _database() -> dict[str, object]:

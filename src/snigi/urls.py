@@ -15,6 +15,8 @@ urlpatterns = [
     path("reclamations/statistiques/", include("snigi.complaints.urls_statistics")),
     path("reclamations/commissions/", include("snigi.complaints.urls_commissions")),
     path("reclamations/", include("snigi.complaints.urls")),
+    path("controle/revue/", include("snigi.enrolment_control.urls_review")),
+    path("controle/", include("snigi.enrolment_control.urls")),
     path("fhir/", include("snigi.fhir.urls")),
     path("health", core_views.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -24,7 +24,7 @@ def received(persona, tmp_path: Path):
     write_link_lists(tmp_path / "l.csv", tmp_path / "r.csv", tmp_path / "t.csv",
                      left=400, right=400, overlap=0.5, seed=9)  # fmt: skip
     cnss, cnops = Organisation.objects.get(code="CNSS"), Organisation.objects.get(code="CNOPS")
-    omar = persona("samira")  # ANAM RAMED operations: submits and controls
+    omar = persona("hind")  # ANAM control officer: submits and controls
     lists = [
         receive_list(
             actor=omar, path=tmp_path / name, organisation=body, kind="insured", situation_date=DAY
@@ -38,7 +38,7 @@ def received(persona, tmp_path: Path):
 
 def test_a_run_finds_the_people_enrolled_by_both_bodies(persona, received) -> None:
     lists, truth = received
-    run = run_control(actor=persona("samira"), lists=lists, threshold=0.9, review_floor=0.5)
+    run = run_control(actor=persona("hind"), lists=lists, threshold=0.9, review_floor=0.5)
     assert run.status == ControlRun.Status.DONE
     assert run.records == 800
     assert run.model_version
@@ -62,8 +62,8 @@ def test_only_anam_runs_a_control_and_thresholds_are_checked(persona, received) 
     with pytest.raises(PermissionDenied):
         run_control(actor=persona("karim"), lists=lists)
     with pytest.raises(ValidationError):
-        run_control(actor=persona("samira"), lists=lists, threshold=0.5, review_floor=0.9)
+        run_control(actor=persona("hind"), lists=lists, threshold=0.5, review_floor=0.9)
     with pytest.raises(ValidationError):
-        run_control(actor=persona("samira"), lists=[])
+        run_control(actor=persona("hind"), lists=[])
     assert ControlRun.objects.count() == 0
     assert ListEntry.objects.count() == 800

@@ -43,12 +43,12 @@ def two_lists(persona, tmp_path: Path) -> list[SubmittedList]:
         ["B2", "", "KARIM", "BENNANI", "1990-01-05", "M", "141.001"],
         ["B3", "QA998877", "FATIMA", "OUAZZANI", "1960-07-07", "F", "001.001"],
     ]
-    samira = persona("samira")
+    hind = persona("hind")
     return [
-        receive_list(actor=samira, path=_write(tmp_path / "a.csv", rows_a), organisation=cnss,
+        receive_list(actor=hind, path=_write(tmp_path / "a.csv", rows_a), organisation=cnss,
                      kind="insured", situation_date=DAY,
                      regime=Regime.objects.get(code="AMO_CNSS_SALARIES")).submitted_list,
-        receive_list(actor=samira, path=_write(tmp_path / "b.csv", rows_b), organisation=anam,
+        receive_list(actor=hind, path=_write(tmp_path / "b.csv", rows_b), organisation=anam,
                      kind="insured", situation_date=DAY,
                      regime=Regime.objects.get(code="RAMED")).submitted_list,
     ]  # fmt: skip
@@ -61,33 +61,33 @@ def _pair(run, a: str, b: str) -> CandidatePair:
 
 
 def test_a_decision_is_kept_and_reused_on_the_next_run(persona, two_lists) -> None:
-    samira = persona("samira")
-    run = run_control(actor=samira, lists=two_lists, threshold=0.9, review_floor=0.01)
+    hind = persona("hind")
+    run = run_control(actor=hind, lists=two_lists, threshold=0.9, review_floor=0.01)
     pair = _pair(run, "A1", "B1")
-    decision = decide(actor=samira, pair=pair, same_person=True)
+    decision = decide(actor=hind, pair=pair, same_person=True)
     # ordered by body code, then record id: ANAM's B1 before CNSS's A1
     assert (decision.record_a, decision.record_b) == ("B1", "A1")
     assert decision.same_person
-    assert LogEntry.objects.filter(object_pk=str(decision.pk), actor=samira).exists()
-    again = run_control(actor=samira, lists=two_lists, threshold=0.9, review_floor=0.01)
+    assert LogEntry.objects.filter(object_pk=str(decision.pk), actor=hind).exists()
+    again = run_control(actor=hind, lists=two_lists, threshold=0.9, review_floor=0.01)
     assert _pair(again, "A1", "B1").decision == decision
     assert measures(again).links_confirmed + measures(again).review_same == 1
 
 
 def test_a_different_person_needs_a_reason_and_an_officer(persona, two_lists) -> None:
-    run = run_control(actor=persona("samira"), lists=two_lists, threshold=0.9, review_floor=0.01)
+    run = run_control(actor=persona("hind"), lists=two_lists, threshold=0.9, review_floor=0.01)
     pair = CandidatePair.objects.filter(run=run).first()
     assert pair is not None
     with pytest.raises(ValidationError):
-        decide(actor=persona("samira"), pair=pair, same_person=False)
+        decide(actor=persona("hind"), pair=pair, same_person=False)
     with pytest.raises(PermissionDenied):
         decide(actor=persona("karim"), pair=pair, same_person=True)
-    decide(actor=persona("samira"), pair=pair, same_person=False, note="Sexe et date différents")
+    decide(actor=persona("hind"), pair=pair, same_person=False, note="Sexe et date différents")
     assert ReviewDecision.objects.get().same_person is False
 
 
 def test_the_contributory_regime_prevails_over_ramed(persona, two_lists) -> None:
-    run = run_control(actor=persona("samira"), lists=two_lists, threshold=0.9, review_floor=0.01)
+    run = run_control(actor=persona("hind"), lists=two_lists, threshold=0.9, review_floor=0.01)
     proposal = prevailing(_pair(run, "A1", "B1"))
     assert proposal.prevailing is not None
     assert proposal.prevailing.regime.code == "AMO_CNSS_SALARIES"
@@ -97,7 +97,7 @@ def test_the_contributory_regime_prevails_over_ramed(persona, two_lists) -> None
 
 def test_own_right_prevails_and_equal_regimes_are_left_to_the_officer(persona, two_lists) -> None:
     cnss_list, ramed_list = two_lists
-    run = run_control(actor=persona("samira"), lists=two_lists, threshold=0.9, review_floor=0.01)
+    run = run_control(actor=persona("hind"), lists=two_lists, threshold=0.9, review_floor=0.01)
     pair = _pair(run, "A1", "B1")
     SubmittedList.objects.filter(pk=ramed_list.pk).update(
         kind=SubmittedList.Kind.DEPENDANTS, regime=cnss_list.regime
@@ -116,13 +116,13 @@ def test_own_right_prevails_and_equal_regimes_are_left_to_the_officer(persona, t
 def test_the_report_counts_confirmed_double_enrolments(persona, two_lists) -> None:
     from snigi.enrolment_control.reports import conflict_report, report_csv
 
-    samira = persona("samira")
-    run = run_control(actor=samira, lists=two_lists, threshold=0.9, review_floor=0.01)
+    hind = persona("hind")
+    run = run_control(actor=hind, lists=two_lists, threshold=0.9, review_floor=0.01)
     same = _pair(run, "A1", "B1")
     others = list(CandidatePair.objects.filter(run=run).exclude(pk=same.pk))
-    decide(actor=samira, pair=same, same_person=True)
+    decide(actor=hind, pair=same, same_person=True)
     for pair in others:
-        decide(actor=samira, pair=pair, same_person=False, note="autre personne")
+        decide(actor=hind, pair=pair, same_person=False, note="autre personne")
     report = conflict_report(run)
     assert report.total == 1
     assert report.by_regimes == [("AMO_CNSS_SALARIES", "RAMED", 1)]

@@ -21,6 +21,10 @@ class Role(models.TextChoices):
     ANAM_MEDICAL_OFFICER = "anam_medical_officer", _("ANAM – médecin conseil")
     ANAM_INPE_OFFICER = "anam_inpe_officer", _("ANAM – gestionnaire INPE")
     ANAM_RAMED_OPERATIONS = "anam_ramed_operations", _("ANAM – opérations RAMED")
+    ANAM_ENROLMENT_CONTROL = (
+        "anam_enrolment_control",
+        _("ANAM – contrôle de la double immatriculation"),
+    )
     ANAM_OBSERVATORY_ANALYST = "anam_observatory_analyst", _("ANAM – analyste de l'observatoire")
     ANAM_DIRECTOR_GENERAL = "anam_director_general", _("ANAM – directeur général")
     FUND_AGENT = "fund_agent", _("Agent d'organisme gestionnaire")
@@ -40,6 +44,7 @@ ANAM_ROLES = frozenset(
         Role.ANAM_MEDICAL_OFFICER,
         Role.ANAM_INPE_OFFICER,
         Role.ANAM_RAMED_OPERATIONS,
+        Role.ANAM_ENROLMENT_CONTROL,
         Role.ANAM_OBSERVATORY_ANALYST,
         Role.ANAM_DIRECTOR_GENERAL,
     }
@@ -77,6 +82,8 @@ class Capability(StrEnum):
     SUBMIT_ENROLMENT_LISTS = "submit_enrolment_lists"  # a body's lists (a fund agent: its own)
     RUN_ENROLMENT_CONTROL = "run_enrolment_control"  # match the received lists (ANAM)
     REVIEW_DOUBLE_ENROLMENT = "review_double_enrolment"  # decide the pairs to review (ANAM)
+    VIEW_ENROLMENT_CONTROL_REPORTS = "view_enrolment_control_reports"  # counts, no person
+    ACT_ON_DOUBLE_ENROLMENT = "act_on_double_enrolment"  # a body: its notices, their outcome
 
 
 _EVERYONE = {Capability.VIEW_REFERENCE_DATA}
@@ -120,10 +127,18 @@ for _role in Role:
         caps.add(Capability.ENROL_PERSONS)
     if _role == Role.ANAM_RAMED_OPERATIONS:
         caps |= {Capability.OVERRIDE_DOUBLE_ENROLMENT, Capability.MANAGE_RAMED}
-    if _role in {Role.FUND_AGENT, Role.ANAM_RAMED_OPERATIONS}:
+    if _role in {Role.FUND_AGENT, Role.ANAM_RAMED_OPERATIONS, Role.ANAM_ENROLMENT_CONTROL}:
         caps.add(Capability.SUBMIT_ENROLMENT_LISTS)
-    if _role == Role.ANAM_RAMED_OPERATIONS:
+    if _role == Role.ANAM_ENROLMENT_CONTROL:
         caps |= {Capability.RUN_ENROLMENT_CONTROL, Capability.REVIEW_DOUBLE_ENROLMENT}
+    if _role in {
+        Role.ANAM_ENROLMENT_CONTROL,
+        Role.ANAM_OBSERVATORY_ANALYST,
+        Role.ANAM_DIRECTOR_GENERAL,
+    }:
+        caps.add(Capability.VIEW_ENROLMENT_CONTROL_REPORTS)
+    if _role == Role.FUND_AGENT:
+        caps.add(Capability.ACT_ON_DOUBLE_ENROLMENT)
     if _role in _ANAM_PERSON_READERS | {Role.FUND_AGENT, Role.PROVIDER, Role.INSURED}:
         caps.add(Capability.CHECK_RIGHTS)
     caps |= _COMPLAINT_CAPABILITIES.get(_role, set())

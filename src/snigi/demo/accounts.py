@@ -33,6 +33,7 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("anam.medecin", Role.ANAM_MEDICAL_OFFICER),
     DemoAccount("anam.inpe", Role.ANAM_INPE_OFFICER),
     DemoAccount("anam.ramed", Role.ANAM_RAMED_OPERATIONS),
+    DemoAccount("anam.controle", Role.ANAM_ENROLMENT_CONTROL),
     DemoAccount("anam.observatoire", Role.ANAM_OBSERVATORY_ANALYST),
     DemoAccount("anam.dg", Role.ANAM_DIRECTOR_GENERAL),
     DemoAccount("cnss.agent", Role.FUND_AGENT, "CNSS"),

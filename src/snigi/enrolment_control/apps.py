@@ -14,3 +14,4 @@ class EnrolmentControlConfig(AppConfig):
         register(models.SubmittedList)
         register(models.ControlRun)
         register(models.ReviewDecision)
+        register(models.Notice)

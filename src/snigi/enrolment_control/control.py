@@ -6,19 +6,26 @@ enrolled by two bodies, or twice by one, ends in one cluster. Pairs scored at or
 run's threshold are links; those between the review floor and the threshold go to the review
 queue. The run is written in one transaction once the matcher is done; a failed run is kept
 with its error and no pair.
+
+``run_control`` matches at once (the command line, tests); ``queue_control`` leaves a run for
+the worker, what the pages and the API do: ``launch`` starts it in a thread of the web process
+(``CONTROL_RUNS_IN_PROCESS``, on by default) or ``snigi runcontrols`` runs it.
 """
 
 from __future__ import annotations
 
 import csv
+import logging
 import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from snigi.core.audit import acting_as
@@ -30,6 +37,7 @@ from snigi.enrolment_control.models import CandidatePair, ControlRun, ListEntry,
 from snigi.enrolment_control.prepare import Mapping
 from snigi.enrolment_control.review import apply_decisions
 
+log = logging.getLogger(__name__)
 COLUMNS = ("cnie", "first_name", "last_name", "birth_date", "sex", "commune")
 BATCH = 50_000
 
@@ -66,6 +74,79 @@ def _table(batch: list[tuple], schema: pa.Schema) -> pa.Table:
     )  # fmt: skip
 
 
+def _check(lists: Sequence[SubmittedList], threshold: float, review_floor: float) -> None:
+    if not lists:
+        raise ValidationError("Choisissez au moins une liste.")
+    if not 0 < review_floor <= threshold <= 1:
+        raise ValidationError("Il faut 0 < seuil de revue ≤ seuil de lien ≤ 1.")
+
+
+def queue_control(
+    *,
+    actor: User,
+    lists: Sequence[SubmittedList],
+    threshold: float = 0.9,
+    review_floor: float = 0.5,
+) -> ControlRun:
+    """A run waiting for the worker (``execute_queued``): what a page or the API launches."""
+    require(actor, Capability.RUN_ENROLMENT_CONTROL)
+    _check(lists, threshold, review_floor)
+    with transaction.atomic(), acting_as(actor):
+        run = ControlRun.objects.create(
+            started_by=actor, threshold=threshold, review_floor=review_floor,
+            status=ControlRun.Status.QUEUED,
+        )  # fmt: skip
+        run.lists.set(lists)
+    return run
+
+
+def execute_queued(*, model: Path | None = None, limit: int = 0) -> list[ControlRun]:
+    """Run the queued runs, oldest first (at most ``limit``, 0: all); each is claimed by one
+    conditional update, so that two workers never run the same one."""
+    done = []
+    for pk in (
+        ControlRun.objects.filter(status=ControlRun.Status.QUEUED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    ):
+        claimed = ControlRun.objects.filter(pk=pk, status=ControlRun.Status.QUEUED).update(
+            status=ControlRun.Status.RUNNING, started_at=timezone.now()
+        )
+        if not claimed:
+            continue
+        run = ControlRun.objects.select_related("started_by").get(pk=pk)
+        try:
+            done.append(_execute(run, run.started_by, model))
+        except Exception as exc:  # a worker keeps going; the run says why it failed
+            log.exception("control run %s failed", pk)
+            ControlRun.objects.filter(pk=pk).update(
+                status=ControlRun.Status.FAILED, error=str(exc)[:2000] or type(exc).__name__,
+                finished_at=timezone.now(),
+            )  # fmt: skip
+            done.append(ControlRun.objects.get(pk=pk))
+        if limit and len(done) >= limit:
+            break
+    return done
+
+
+def launch(run: ControlRun) -> None:
+    """Start a queued run once the transaction that queued it commits: in a thread of this
+    process when ``CONTROL_RUNS_IN_PROCESS`` is on, else by the worker (``snigi runcontrols``)."""
+    if run.status == ControlRun.Status.QUEUED and settings.CONTROL_RUNS_IN_PROCESS:
+        transaction.on_commit(
+            lambda: threading.Thread(
+                target=_background, name=f"control-{run.pk}", daemon=True
+            ).start()
+        )
+
+
+def _background() -> None:
+    try:
+        execute_queued(limit=1)
+    finally:
+        connections.close_all()
+
+
 def run_control(
     *,
     actor: User,
@@ -74,17 +155,21 @@ def run_control(
     review_floor: float = 0.5,
     model: Path | None = None,
 ) -> ControlRun:
-    """Match the rows of ``lists``; the finished run (its pairs by band)."""
+    """Match the rows of ``lists`` now; the finished run (its pairs by band)."""
     require(actor, Capability.RUN_ENROLMENT_CONTROL)
-    if not lists:
-        raise ValidationError("Choisissez au moins une liste.")
-    if not 0 < review_floor <= threshold <= 1:
-        raise ValidationError("Il faut 0 < seuil de revue ≤ seuil de lien ≤ 1.")
+    _check(lists, threshold, review_floor)
     with acting_as(actor):
         run = ControlRun.objects.create(
-            started_by=actor, threshold=threshold, review_floor=review_floor
-        )
+            started_by=actor, threshold=threshold, review_floor=review_floor,
+            started_at=timezone.now(),
+        )  # fmt: skip
         run.lists.set(lists)
+    return _execute(run, actor, model)
+
+
+def _execute(run: ControlRun, actor: User, model: Path | None) -> ControlRun:
+    lists = list(run.lists.all())
+    threshold, review_floor = run.threshold, run.review_floor
     with tempfile.TemporaryDirectory(prefix="snigi-control-") as work:
         source, pairs, clusters = (Path(work) / n for n in ("rows.parquet", "pairs.csv", "c.csv"))
         run.records = _export(lists, source)

@@ -44,6 +44,7 @@ FIELDS = {  # field -> (default headers, max length)
     "sex": (DEFAULT_HEADERS["sex"], 10),
     "commune": (DEFAULT_HEADERS["commune"], 20),
     "fund_number": (("fund_number", "numero_immatriculation", "matricule", "numero"), 40),
+    "card_number": (("card_number", "numero_carte", "carte", "household", "menage"), 40),
 }
 BATCH = 5000
 

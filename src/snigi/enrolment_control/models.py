@@ -70,6 +70,9 @@ class ListEntry(models.Model):
     sex = models.CharField(max_length=10, blank=True)
     commune = models.CharField(max_length=20, blank=True)
     fund_number = models.CharField(max_length=40, blank=True)
+    card_number = models.CharField(
+        max_length=40, blank=True, help_text=_("Numéro de carte ou de ménage, s'il est donné")
+    )
 
     class Meta:
         ordering = ["submitted_list", "line"]
@@ -89,6 +92,7 @@ class ControlRun(TimeStamped):
     """One run of the control over received lists: the pairs it found, by band."""
 
     class Status(models.TextChoices):
+        QUEUED = "queued", _("En attente")
         RUNNING = "running", _("En cours")
         DONE = "done", _("Terminé")
         FAILED = "failed", _("Échoué")
@@ -104,6 +108,7 @@ class ControlRun(TimeStamped):
         help_text=_("Probabilité à partir de laquelle un lien est à revoir")
     )
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(null=True, blank=True)
     model_version = models.CharField(max_length=40, blank=True)
     records = models.PositiveIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -178,3 +183,45 @@ class ReviewDecision(TimeStamped):
     def __str__(self) -> str:
         verdict = _("même personne") if self.same_person else _("personnes différentes")
         return f"{self.record_a} / {self.record_b}: {verdict}"
+
+
+class Notice(TimeStamped):
+    """A confirmed double enrolment told to one body concerned: the other record, which regime
+    the rules say prevails, and what the body did (its outcome, audited)."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("En attente de suite")
+        CLOSED = "closed", _("Immatriculation close par l'organisme")
+        KEPT = "kept", _("Immatriculation maintenue")
+        CONTESTED = "contested", _("Contestée : personnes différentes")
+        WITHDRAWN = "withdrawn", _("Retiré par l'ANAM")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    run = models.ForeignKey(ControlRun, on_delete=models.PROTECT, related_name="notices")
+    entry = models.ForeignKey(ListEntry, on_delete=models.PROTECT, related_name="+")
+    other = models.ForeignKey(ListEntry, on_delete=models.PROTECT, related_name="+")
+    probability = models.FloatField()
+    gives_way = models.BooleanField(
+        null=True, help_text=_("Vrai : l'immatriculation de cet organisme cède ; vide : à trancher")
+    )
+    basis = models.TextField()
+    message = models.TextField()
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    outcome_note = models.TextField(blank=True)
+    outcome_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "entry", "other"], name="notice_once_per_body_pair"
+            )
+        ]
+        verbose_name = _("signalement de double immatriculation")
+        verbose_name_plural = _("signalements de double immatriculation")
+
+    def __str__(self) -> str:
+        return f"{self.organisation.code} {self.entry.record_id} / {self.other.record_id}"

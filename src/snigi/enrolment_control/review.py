@@ -46,7 +46,8 @@ def _ordered(a: ListEntry, b: ListEntry) -> tuple[ListEntry, ListEntry]:
 def decide(
     *, actor: User, pair: CandidatePair, same_person: bool, note: str = ""
 ) -> ReviewDecision:
-    """Record (or change) the decision on ``pair``'s two records."""
+    """Record (or change) the decision on ``pair``'s two records. Confirming notifies the bodies
+    concerned; finding two people withdraws their pending notices (``notify``)."""
     require(actor, Capability.REVIEW_DOUBLE_ENROLMENT)
     if not same_person and not note.strip():
         raise ValidationError("Indiquez ce qui distingue les deux personnes.")
@@ -59,6 +60,12 @@ def decide(
                       "probability": pair.probability, "decided_by": actor},
         )  # fmt: skip
         CandidatePair.objects.filter(pk=pair.pk).update(decision=decision)
+        from snigi.enrolment_control import notify  # notify builds on the reports and on this
+
+        if same_person:
+            notify.notify_pair(actor=actor, pair=pair)
+        else:
+            notify.withdraw(actor=actor, pair=pair)
     return decision
 
 

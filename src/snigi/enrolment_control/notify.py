@@ -1,0 +1,170 @@
+"""The bodies told of a confirmed double enrolment, and what each did.
+
+A confirmed double enrolment (``reports.confirmed``: a link no officer refuted, or a pair an
+officer confirmed) gives one ``Notice`` to each body concerned (one only when both records are
+the same body's): the two records, the regime the rules say prevails (``review.prevailing``)
+and on what basis, as a message in French then Arabic. Confirming a pair notifies at once; the
+links of a run are notified together by ``notify_run``, once an officer has looked at them.
+Notifying again changes nothing (one notice per body and pair of records). A body records the
+outcome (enrolment closed, kept, or contested as two different people); an officer who later
+finds two different people withdraws the pending notices. Every notice and outcome is audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from snigi.core.audit import acting_as
+from snigi.core.bilingual import bilingual
+from snigi.core.models import User
+from snigi.core.roles import Capability
+from snigi.core.scoping import require, scope_for
+from snigi.enrolment_control.models import CandidatePair, ControlRun, ListEntry, Notice
+from snigi.enrolment_control.reports import confirmed
+from snigi.enrolment_control.review import prevailing
+
+RELATED = (
+    "entry_a__submitted_list__organisation", "entry_a__submitted_list__regime",
+    "entry_b__submitted_list__organisation", "entry_b__submitted_list__regime", "run",
+)  # fmt: skip
+
+
+def _describe(entry: ListEntry) -> str:
+    submitted = entry.submitted_list
+    regime = submitted.regime.code if submitted.regime else "—"
+    name = f"{entry.first_name} {entry.last_name}".strip() or "—"
+    return (
+        f"{submitted.organisation.code} ({regime}, {submitted.get_kind_display()} "
+        f"{submitted.situation_date:%d/%m/%Y}) : {entry.record_id} – {name}, "
+        f"CNIE {entry.cnie or '—'}, né(e) {entry.birth_date or '—'}"
+    )
+
+
+def _message(own: ListEntry, other: ListEntry, gives_way: bool | None, basis: str) -> str:
+    def build() -> str:
+        if gives_way is None:
+            verdict = _("Aucune règle ne départage les deux régimes : l'ANAM tranchera.")
+        elif gives_way:
+            verdict = _("Selon les règles, votre immatriculation cède : clôturez-la.")
+        else:
+            verdict = _("Selon les règles, votre immatriculation prévaut : l'autre organisme "
+                        "clôture la sienne.")  # fmt: skip
+        return "\n".join([
+            _("Double immatriculation constatée par le contrôle de l'ANAM."),
+            _("Votre enregistrement : %(own)s") % {"own": _describe(own)},
+            _("Autre enregistrement : %(other)s") % {"other": _describe(other)},
+            verdict,
+            _("Fondement : %(basis)s") % {"basis": basis},
+            _("Indiquez la suite donnée dans SNIGI (Doubles immatriculations signalées)."),
+        ])  # fmt: skip
+
+    return bilingual(build)
+
+
+def _notices(pair: CandidatePair) -> list[Notice]:
+    proposal = prevailing(pair)
+    a, b = pair.entry_a, pair.entry_b
+    out = []
+    for own, other in ((a, b), (b, a)):
+        organisation = own.submitted_list.organisation
+        if any(n.organisation_id == organisation.pk for n in out):
+            continue  # the same body's two records: one notice
+        gives_way = (
+            None if proposal.prevailing is None
+            else proposal.prevailing.pk != own.submitted_list_id
+        )  # fmt: skip
+        out.append(Notice(
+            organisation=organisation, run=pair.run, entry=own, other=other,
+            probability=pair.probability, gives_way=gives_way, basis=proposal.basis,
+            message=_message(own, other, gives_way, proposal.basis),
+        ))  # fmt: skip
+    return out
+
+
+def _create(actor: User, pairs: Iterable[CandidatePair]) -> int:
+    created = 0
+    with transaction.atomic(), acting_as(actor):
+        for pair in pairs:
+            for notice in _notices(pair):
+                exists = Notice.objects.filter(
+                    organisation=notice.organisation, entry=notice.entry, other=notice.other
+                ).exists()
+                if not exists:
+                    notice.save()  # one by one: each notice is an audited change
+                    created += 1
+    return created
+
+
+def notify_pair(*, actor: User, pair: CandidatePair) -> int:
+    """Notify the bodies of one confirmed pair; how many notices were written."""
+    require(actor, Capability.REVIEW_DOUBLE_ENROLMENT)
+    if not confirmed(pair.run).filter(pk=pair.pk).exists():
+        raise ValidationError("Cette paire n'est pas une double immatriculation confirmée.")
+    return _create(actor, CandidatePair.objects.filter(pk=pair.pk).select_related(*RELATED))
+
+
+def notify_run(*, actor: User, run: ControlRun) -> int:
+    """Notify the bodies of every confirmed double enrolment of ``run`` not yet notified."""
+    require(actor, Capability.REVIEW_DOUBLE_ENROLMENT)
+    if run.status != ControlRun.Status.DONE:
+        raise ValidationError("Ce contrôle n'est pas terminé.")
+    return _create(actor, confirmed(run).select_related(*RELATED).iterator(chunk_size=2000))
+
+
+def withdraw(*, actor: User, pair: CandidatePair) -> int:
+    """Withdraw the pending notices of ``pair``'s two records (found to be two people)."""
+    require(actor, Capability.REVIEW_DOUBLE_ENROLMENT)
+    ids = {pair.entry_a_id, pair.entry_b_id}
+    withdrawn = 0
+    with transaction.atomic(), acting_as(actor):
+        for notice in Notice.objects.filter(
+            entry__in=ids, other__in=ids, outcome=Notice.Outcome.PENDING
+        ):
+            notice.outcome, notice.outcome_by = Notice.Outcome.WITHDRAWN, actor
+            notice.outcome_at = timezone.now()
+            notice.save()
+            withdrawn += 1
+    return withdrawn
+
+
+def notices_for(actor: User) -> QuerySet[Notice]:
+    """The notices ``actor`` may see: a body's own, every one for ANAM's control officers."""
+    scope = scope_for(actor)
+    notices = Notice.objects.select_related(
+        "organisation", "entry__submitted_list__regime", "other__submitted_list__organisation",
+        "other__submitted_list__regime", "run", "outcome_by",
+    )  # fmt: skip
+    if scope.national:
+        require(actor, Capability.REVIEW_DOUBLE_ENROLMENT)
+        return notices
+    require(actor, Capability.ACT_ON_DOUBLE_ENROLMENT)
+    return notices.filter(organisation__in=scope.organisation_ids)
+
+
+ANSWERS = (Notice.Outcome.CLOSED, Notice.Outcome.KEPT, Notice.Outcome.CONTESTED)
+
+
+def record_outcome(*, actor: User, notice: Notice, outcome: str, note: str = "") -> Notice:
+    """What the body did with a notice; changing a recorded answer is allowed (audited)."""
+    require(actor, Capability.ACT_ON_DOUBLE_ENROLMENT)
+    scope = scope_for(actor)
+    if not scope.national and notice.organisation_id not in scope.organisation_ids:
+        raise PermissionDenied("Ce signalement concerne un autre organisme.")
+    if outcome not in ANSWERS:
+        choices = ", ".join(o.value for o in ANSWERS)
+        raise ValidationError(f"suite inconnue : {outcome} ({choices}).")
+    if notice.outcome == Notice.Outcome.WITHDRAWN:
+        raise ValidationError("Ce signalement a été retiré par l'ANAM.")
+    if outcome in (Notice.Outcome.KEPT, Notice.Outcome.CONTESTED) and not note.strip():
+        raise ValidationError("Indiquez pourquoi l'immatriculation est maintenue ou contestée.")
+    with transaction.atomic(), acting_as(actor):
+        notice.outcome, notice.outcome_note = outcome, note.strip()
+        notice.outcome_by, notice.outcome_at = actor, timezone.now()
+        notice.save()
+    return notice
