@@ -1,5 +1,7 @@
 """Reports of a control run: the double enrolments it found, by pair of regimes and by region,
-and the enrolments a rule settles (one of the two regimes gives way); a CSV export.
+the enrolments a rule settles (one of the two regimes gives way) and the cards avoided (a card
+or household number all of whose listed holders give way, when the lists give card numbers);
+a CSV export.
 
 A double enrolment is a pair in the link band that no officer refuted, or a pair to review
 that an officer confirmed. Its region is that of the first record's commune (the second's when
@@ -11,12 +13,13 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from snigi.core.models import Commune
-from snigi.enrolment_control.models import CandidatePair, ControlRun
+from snigi.enrolment_control.models import CandidatePair, ControlRun, ListEntry
 from snigi.enrolment_control.review import prevailing
 
 UNKNOWN = "—"
@@ -38,6 +41,8 @@ class ConflictReport:
     by_region: list[tuple[str, int]]
     settled_by_rule: int  # a rule says which regime prevails: the other enrolment goes
     to_decide: int
+    enrolments_avoided: int  # distinct records that give way under a rule
+    cards_avoided: int | None  # cards all of whose listed holders give way; None: no card
 
 
 def _regime(pair: CandidatePair, side: str) -> str:
@@ -61,19 +66,51 @@ def conflict_report(run: ControlRun) -> ConflictReport:
     regimes: Counter[tuple[str, str]] = Counter()
     regions: Counter[str] = Counter()
     settled = 0
+    giving_way: dict[int, ListEntry] = {}
     for pair in pairs:
         a, b = sorted((_regime(pair, "entry_a"), _regime(pair, "entry_b")))
         regimes[(a, b)] += 1
         commune = pair.entry_a.commune or pair.entry_b.commune
         regions[region_of.get(commune, UNKNOWN)] += 1
-        settled += prevailing(pair).prevailing is not None
+        winner = prevailing(pair).prevailing
+        if winner is not None:
+            settled += 1
+            loser = pair.entry_b if winner.pk == pair.entry_a.submitted_list_id else pair.entry_a
+            giving_way[loser.pk] = loser
     return ConflictReport(
         total=len(pairs),
         by_regimes=[(a, b, n) for (a, b), n in regimes.most_common()],
         by_region=regions.most_common(),
         settled_by_rule=settled,
         to_decide=len(pairs) - settled,
+        enrolments_avoided=len(giving_way),
+        cards_avoided=_cards_avoided(run, giving_way.values()),
     )
+
+
+def _cards_avoided(run: ControlRun, giving_way: Iterable[ListEntry]) -> int | None:
+    """Cards (a list's card or household number) every listed holder of which gives way; None
+    when none of the run's lists gives card numbers."""
+    lists = run.lists.all()
+    if not ListEntry.objects.filter(submitted_list__in=lists).exclude(card_number="").exists():
+        return None
+    going: Counter[tuple[int, str]] = Counter(
+        (e.submitted_list_id, e.card_number) for e in giving_way if e.card_number
+    )
+    if not going:
+        return 0
+    holders = Counter(
+        {
+            (row["submitted_list"], row["card_number"]): row["n"]
+            for row in ListEntry.objects.filter(
+                submitted_list__in={key[0] for key in going},
+                card_number__in={key[1] for key in going},
+            )
+            .values("submitted_list", "card_number")
+            .annotate(n=Count("pk"))
+        }
+    )
+    return sum(1 for key, n in going.items() if holders[key] == n)
 
 
 def report_csv(run: ControlRun) -> bytes:
@@ -87,7 +124,9 @@ def report_csv(run: ControlRun) -> bytes:
     for region, n in report.by_region:
         writer.writerow(["par région", "", region, n])
     writer.writerow(["total", "", "", report.total])
-    writer.writerow(["tranchées par une règle (immatriculations évitées)", "", "",
-                     report.settled_by_rule])  # fmt: skip
+    writer.writerow(["tranchées par une règle", "", "", report.settled_by_rule])
     writer.writerow(["à trancher", "", "", report.to_decide])
+    writer.writerow(["immatriculations évitées", "", "", report.enrolments_avoided])
+    cards = "" if report.cards_avoided is None else report.cards_avoided
+    writer.writerow(["cartes évitées", "", "", cards])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
