@@ -114,3 +114,25 @@ def test_dedupe_clusters_the_copies_of_each_person(tmp_path: Path) -> None:
     assert precision >= 0.97, precision
     assert recall >= 0.96, recall
     assert f1 >= 0.97, f1
+
+
+def test_a_model_trained_on_a_sample_finds_the_pairs_as_well(
+    lists: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past TRAIN_SAMPLE_RECORDS the model learns from a quarter of each list: the saved model
+    says so, and the pairs found are as good."""
+    import json
+
+    from snigi.enrolment_control import engine
+
+    monkeypatch.setattr(engine, "TRAIN_SAMPLE_RECORDS", 2000)
+    out = lists / "sampled.csv"
+    link(lists / "left.csv", lists / "right.parquet", out, Mapping())
+    model = json.loads((lists / "sampled.csv.model.json").read_text(encoding="utf-8"))
+    assert 0.2 * 11000 < model["trained_on_records"] < 0.3 * 11000
+    found = {(r[0], r[1]) for r in _rows(out)}
+    truth = {(r[0], r[1]) for r in _rows(lists / "truth.csv")}
+    precision, recall, f1 = _f1(truth, found)
+    assert precision >= 0.99, precision
+    assert recall >= 0.97, recall
+    assert f1 >= 0.98, f1

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 
@@ -34,6 +34,11 @@ from snigi.enrolment_control.prepare import InputError, Mapping, open_list, prep
 __all__ = ["InputError", "Options", "Result", "dedupe", "link", "STEPS"]
 
 PREDICT_CHUNK_RECORDS = 4_000_000
+# Past this many records the model is trained on a random sample of each list (the same
+# fraction of each), at least a quarter of it: training costs less, the model is the same in
+# expectation (benchmarks/README.md).
+TRAIN_SAMPLE_RECORDS = 500_000
+TRAIN_MIN_FRACTION = 0.25
 
 # One-to-one linking keeps mutual best pairs only, which is evidence the pairwise probability
 # does not hold: its threshold can be lower than that of clustering, where links chain.
@@ -279,6 +284,24 @@ def _model(
     return mdl.save(linker, path, mapping, meta), path
 
 
+def train_fraction(n: int) -> float:
+    """The share of the records the model is trained on: all up to ``TRAIN_SAMPLE_RECORDS``,
+    then that many, never under ``TRAIN_MIN_FRACTION``."""
+    if n <= TRAIN_SAMPLE_RECORDS:
+        return 1.0
+    return max(TRAIN_SAMPLE_RECORDS / n, TRAIN_MIN_FRACTION)
+
+
+def _frames(con: duckdb.DuckDBPyConnection, db: Any, sources: list[str], prefix: str, where: str):  # noqa: ANN202
+    return [
+        db.register(
+            con.sql(f"SELECT * FROM records WHERE source_dataset = '{s}' AND {where}"),
+            table_name=f"{prefix}_{s}",
+        )
+        for s in sources
+    ]
+
+
 def _splink_run(
     con: duckdb.DuckDBPyConnection,
     mapping: Mapping,
@@ -302,17 +325,22 @@ def _splink_run(
 
         return spark_predict(con, settings, mapping, options, sources, out, clock, n, version)
     db = DuckDBAPI(connection=con)
-    frames = [
-        db.register(
-            con.sql(f"SELECT * FROM records WHERE source_dataset = '{s}'"), table_name=f"in_{s}"
+    level = logging.INFO if options.verbose else logging.ERROR
+    fraction = train_fraction(n)
+    if options.model is None and fraction < 1:
+        # Trained on a sample of each list (the same fraction of each keeps the prior, u and m
+        # unbiased); the learnt parameters are then loaded into the linker of the whole lists.
+        sample = _frames(
+            con, db, sources, "tr", f"hash(unique_id) % 1000000 < {fraction * 1e6:.0f}"
         )
-        for s in sources
-    ]
-    linker = Linker(
-        frames if len(frames) > 1 else frames[0],
-        settings,
-        log_level=logging.INFO if options.verbose else logging.ERROR,
-    )
+        trainer = Linker(sample if len(sample) > 1 else sample[0], settings, log_level=level)
+        trained = round(n * fraction)
+        version, path = _model(trainer, mapping, options, trained, out, version)
+        path = cast(Path, path)  # trained, hence saved
+        settings, version = mdl.load(path, mapping, link_type, options.engine)
+        options = replace(options, model=path)
+    frames = _frames(con, db, sources, "in", "true")
+    linker = Linker(frames if len(frames) > 1 else frames[0], settings, log_level=level)
     version, path = _model(linker, mapping, options, n, out, version)
     clock.step("prédiction")
     # Past a few million records the scoring is done in slices of the left side, so that
