@@ -131,3 +131,24 @@ def test_the_report_counts_confirmed_double_enrolments(persona, two_lists) -> No
     text = report_csv(run).decode("utf-8-sig")
     assert "par paire de régimes;AMO_CNSS_SALARIES;RAMED;1" in text
     assert "par région;;Casablanca-Settat;1" in text
+
+
+def test_a_ramed_beneficiary_who_is_an_amo_dependant_gives_way(persona, tmp_path: Path) -> None:
+    """RAMED is for people no AMO regime covers, as dependants too: the RAMED record gives way
+    to a CNSS dependant's, though the RAMED record is in the person's own name."""
+    hind = persona("hind")
+    row = ["X1", "BE765432", "AMINA", "CHERKAOUI", "2010-04-02", "F", "141.001"]
+    dependants = receive_list(
+        actor=hind, path=_write(tmp_path / "d.csv", [row]), kind="dependants", situation_date=DAY,
+        organisation=Organisation.objects.get(code="CNSS"),
+        regime=Regime.objects.get(code="AMO_CNSS_SALARIES"),
+    ).submitted_list  # fmt: skip
+    ramed = receive_list(
+        actor=hind, path=_write(tmp_path / "r.csv", [["R1", *row[1:]]]), kind="insured",
+        situation_date=DAY, organisation=Organisation.objects.get(code="ANAM"),
+        regime=Regime.objects.get(code="RAMED"),
+    ).submitted_list  # fmt: skip
+    run = run_control(actor=hind, lists=[dependants, ramed], threshold=0.9, review_floor=0.5)
+    proposal = prevailing(_pair(run, "X1", "R1"))
+    assert proposal.prevailing == dependants
+    assert "116" in proposal.basis

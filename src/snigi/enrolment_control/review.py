@@ -4,8 +4,10 @@ decisions measure the model; which regime prevails for a confirmed double enrolm
 Decisions are keyed by the bodies' own record ids (``ReviewDecision``), not by the rows of one
 list: a decision taken on a run holds for the same two records in the lists of later dates.
 The prevailing regime comes from ``data/prevailing.csv`` (rule, legal basis, how sure it is):
-a right in one's own name prevails over a dependant's, a contributory AMO regime over RAMED and
-AMO Tadamon, any other regime over the students' AMO. When no rule applies the proposal says so
+a contributory AMO regime over RAMED and AMO Tadamon (a RAMED beneficiary who is an AMO
+dependant gives way too: RAMED is for people no AMO regime covers), any other regime over the
+students' AMO, and, between two AMO regimes, a right in one's own name over a dependant's. The
+rules are tried in the file's order. When no rule applies the proposal says so
 and the officer decides.
 """
 

@@ -18,6 +18,7 @@ from snigi.core.roles import Role
 from snigi.demo.accounts import DEMO_PASSWORD, ensure_demo_accounts
 from snigi.demo.cases import demo_cases
 from snigi.demo.complaints import load_demo_complaints
+from snigi.demo.enrolment_control import load_demo_enrolment_control, summary
 from snigi.demo.loader import DemoDataError, load_people
 from snigi.providers.demo_applications import load_demo_applications
 from snigi.providers.demo_register import load_demo_register
@@ -78,6 +79,11 @@ class Command(BaseCommand):
         complaints = load_demo_complaints(seed=options["seed"])
         if complaints:
             self.stdout.write(f"Complaints: {complaints} files, two years, at every step.")
+        try:
+            control = load_demo_enrolment_control(seed=options["seed"])
+        except DemoDataError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(summary(control))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready in {time.monotonic() - started:.1f} s. Accounts (password "
