@@ -15,6 +15,8 @@ from snigi.complaints.api_commissions import router as commissions_router
 from snigi.complaints.api_stats import router as complaint_stats_router
 from snigi.core.api import router as core_router
 from snigi.core.api_auth import SessionAuth, TokenAuth
+from snigi.enrolment_control.api import router as enrolment_lists_router
+from snigi.enrolment_control.api_runs import router as enrolment_runs_router
 from snigi.providers.api import router as providers_router
 from snigi.providers.api_applications import router as applications_router
 
@@ -38,6 +40,8 @@ api.add_router("/", providers_router)
 api.add_router("/complaints", complaint_stats_router)  # before /complaints/{reference}
 api.add_router("/complaints", commissions_router)
 api.add_router("/complaints", complaints_router)
+api.add_router("/enrolment-control/", enrolment_lists_router)
+api.add_router("/enrolment-control/", enrolment_runs_router)
 api.add_router("/", bench_router)  # 404 unless SNIGI_BENCHMARK_ENDPOINTS is on
 
 
