@@ -168,3 +168,35 @@ def test_the_import_list_command(persona, cnss, tmp_path: Path, capsys) -> None:
                  "--kind", "insured", "--date", "2026-11-30"]) == 2  # fmt: skip
     assert "organisme inconnu : NOPE" in capsys.readouterr().err
     assert SubmittedList.objects.count() == 1
+
+
+def test_the_regime_must_be_the_body_s_and_in_force(persona, cnss, tmp_path: Path) -> None:
+    from snigi.core.models import Regime
+
+    hind = persona("hind")
+    path = write(tmp_path / "l.csv", ROWS)
+    with pytest.raises(ValidationError, match="CNOPS"):
+        receive_list(actor=hind, path=path, organisation=cnss, kind="insured", situation_date=DAY,
+                     regime=Regime.objects.get(code="AMO_CNOPS_PUBLIC"))  # fmt: skip
+    anam = Organisation.objects.get(code="ANAM")
+    with pytest.raises(ValidationError, match="en vigueur le 30/11/2026"):
+        receive_list(actor=hind, path=path, organisation=anam, kind="insured",
+                     situation_date=DAY, regime=Regime.objects.get(code="RAMED"))  # fmt: skip
+    # a mutual's list under the regime its parent fund manages
+    mgpap = Organisation.objects.get(code="MGPAP")
+    report = receive_list(actor=hind, path=path, organisation=mgpap, kind="members",
+                          situation_date=DAY, regime=Regime.objects.get(code="AMO_CNOPS_PUBLIC"),
+                          file_name="adherents MGPAP.csv")  # fmt: skip
+    assert report.submitted_list is not None
+    assert report.submitted_list.file_name == "adherents MGPAP.csv"
+    assert SubmittedList.objects.count() == 1
+
+
+def test_a_nul_character_refuses_its_row(persona, cnss, tmp_path: Path) -> None:
+    rows = [*ROWS, ["C5", "", "SAID\x00", "TAZI", "", "", ""]]
+    report = receive_list(actor=persona("karim"), path=write(tmp_path / "l.csv", rows),
+                          organisation=cnss, kind="insured", situation_date=DAY)  # fmt: skip
+    assert [(r.line, r.record_id, r.reason) for r in report.refused] == [
+        (6, "C5", "caractère NUL dans une valeur")
+    ]
+    assert not ListEntry.objects.exists()

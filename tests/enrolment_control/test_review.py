@@ -17,7 +17,7 @@ from snigi.enrolment_control.intake import receive_list
 from snigi.enrolment_control.models import CandidatePair, ReviewDecision, SubmittedList
 from snigi.enrolment_control.review import decide, measures, prevailing
 
-DAY = dt.date(2026, 11, 30)
+DAY = dt.date(2022, 11, 30)  # RAMED was in force until then
 HEADER = ["record_id", "cnie", "first_name", "last_name", "birth_date", "sex", "commune"]
 
 

@@ -29,7 +29,7 @@ from snigi.enrolment_control.models import (
 from snigi.enrolment_control.review import decide
 from tests.conftest import login
 
-DAY = dt.date(2026, 11, 30)
+DAY = dt.date(2022, 11, 30)  # RAMED was in force until then
 HEADER = ["record_id", "cnie", "first_name", "last_name", "birth_date", "sex", "commune",
           "fund_number"]  # fmt: skip
 # CNSS's salaried insured people and ANAM's RAMED beneficiaries: each row of one list has a
@@ -281,7 +281,7 @@ def test_the_pair_page_shows_both_records_their_differences_and_the_proposal(hin
     assert "1985-07-15" in rows["birth_date"][1]
     assert rows["first_name"][1].count("YOUSSEF") == 2
     for text in (cnss.record_id, ramed.record_id, "Caisse Nationale de Sécurité Sociale",
-                 "assistance médicale (historique)", "30/11/2026", "Assurés",
+                 "assistance médicale (historique)", "30/11/2022", "Assurés",
                  f"{pair.probability:.3f}".replace(".", ",")):  # fmt: skip
         assert text in body, text
     proposal = response.context["proposal"]

@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from snigi.core.audit import acting_as
 from snigi.core.import_report import import_summary, write_report_csv
@@ -142,6 +142,8 @@ def _check(con: duckdb.DuckDBPyConnection, cols: dict[str, str | None]) -> list[
             WHEN record_id = '' THEN 'identifiant vide'
             WHEN count(*) OVER (PARTITION BY record_id) > 1
                 THEN 'identifiant déjà utilisé dans le fichier'
+            WHEN strpos({" || ".join(FIELDS)}, chr(0)) > 0
+                THEN 'caractère NUL dans une valeur'
             WHEN cnie = '' AND first_name = '' AND last_name = ''
                 THEN 'ni CNIE ni nom'
             WHEN birth_date IN (SELECT v FROM bad_dates)
@@ -165,8 +167,10 @@ def receive_list(
     columns: dict[str, str] | None = None,
     dry_run: bool = False,
     progress: Callable[[str, int, int | None], None] | None = None,
+    file_name: str | None = None,
 ) -> IntakeReport:
-    """Receive one list for ``organisation``; the report says what became of every row."""
+    """Receive one list for ``organisation``; the report says what became of every row.
+    ``file_name``: the name the body gave the file (default: ``path``'s)."""
     require(actor, Capability.SUBMIT_ENROLMENT_LISTS)
     scope = scope_for(actor)
     if not scope.national and organisation.pk not in scope.organisation_ids:
@@ -174,6 +178,8 @@ def receive_list(
     if kind not in SubmittedList.Kind.values:
         kinds = ", ".join(SubmittedList.Kind.values)
         raise ValidationError(f"type de liste inconnu : {kind} ({kinds}).")
+    if regime is not None:
+        _check_regime(regime, organisation, situation_date)
     path = Path(path)
     report = IntakeReport(dry_run=dry_run)
     work = tempfile.mkdtemp(prefix="snigi-intake-")
@@ -204,30 +210,58 @@ def receive_list(
             if report.refused or dry_run:
                 report.new = 0 if report.refused else report.rows
                 return report
-            with transaction.atomic(), acting_as(actor):
-                submitted = SubmittedList.objects.create(
-                    organisation=organisation,
-                    regime=regime,
-                    kind=kind,
-                    situation_date=situation_date,
-                    file_name=path.name[:255],
-                    file_format=path.suffix.lower().lstrip(".")[:10] or "csv",
-                    sha256=digest,
-                    rows=report.rows,
-                    received_by=actor,
-                )
-                result = con.execute(f"SELECT line, {', '.join(FIELDS)} FROM rows ORDER BY line")
-                done = 0
-                while batch := result.fetchmany(BATCH):
-                    ListEntry.objects.bulk_create(
-                        ListEntry(submitted_list=submitted, line=r[0] + 1,
-                                  **dict(zip(FIELDS, r[1:], strict=True)))
-                        for r in batch
-                    )  # fmt: skip
-                    done += len(batch)
-                    if progress:
-                        progress("enregistrement", done, report.rows)
+            try:
+                submitted = _write(con, actor, report, progress, SubmittedList(
+                    organisation=organisation, regime=regime, kind=kind,
+                    situation_date=situation_date, file_name=(file_name or path.name)[:255],
+                    file_format=path.suffix.lower().lstrip(".")[:10] or "csv", sha256=digest,
+                    rows=report.rows, received_by=actor,
+                ))  # fmt: skip
+            except IntegrityError:  # the same list received meanwhile, by another request
+                raise ValidationError(
+                    f"une liste de {organisation.code} pour ce type et cette date, ou ce même "
+                    "fichier, vient d'être reçue : rechargez la liste des listes reçues."
+                ) from None
             report.new, report.submitted_list = report.rows, submitted
             return report
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _check_regime(regime: Regime, organisation: Organisation, day: dt.date) -> None:
+    """The regime is managed by the body or a body above it, and in force on the list's date."""
+    bodies, body = set(), organisation
+    while body is not None and body.pk not in bodies:
+        bodies.add(body.pk)
+        body = body.parent
+    if regime.managing_organisation_id not in bodies:
+        raise ValidationError(
+            f"le régime {regime.code} n'est pas géré par {organisation.code} "
+            f"(il l'est par {regime.managing_organisation.code})."
+        )
+    if not regime.in_force_on(day):
+        raise ValidationError(f"le régime {regime.code} n'était pas en vigueur le {day:%d/%m/%Y}.")
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    actor: User,
+    report: IntakeReport,
+    progress: Callable[[str, int, int | None], None] | None,
+    submitted: SubmittedList,
+) -> SubmittedList:
+    """The list and its rows, in one transaction."""
+    with transaction.atomic(), acting_as(actor):
+        submitted.save(force_insert=True)
+        result = con.execute(f"SELECT line, {', '.join(FIELDS)} FROM rows ORDER BY line")
+        done = 0
+        while batch := result.fetchmany(BATCH):
+            ListEntry.objects.bulk_create(
+                ListEntry(submitted_list=submitted, line=r[0] + 1,
+                          **dict(zip(FIELDS, r[1:], strict=True)))
+                for r in batch
+            )  # fmt: skip
+            done += len(batch)
+            if progress:
+                progress("enregistrement", done, report.rows)
+    return submitted
