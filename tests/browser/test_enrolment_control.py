@@ -66,16 +66,15 @@ def test_an_officer_uploads_lists_runs_a_control_and_reads_its_report(
     submit(page, "#launch-form")
     run = ControlRun.objects.get()
     assert page.url.endswith(f"/controle/controles/{run.pk}/")
-    assert page.locator("meta[http-equiv=refresh]").count() == 1  # it waits: it refreshes
+    assert page.locator("#run-poll").count() == 1  # it waits: it polls its state
     assert "attend son tour" in page.locator("#run-progress").inner_text()
-    with page.expect_navigation(timeout=10_000):  # the page reloads itself after 5 s
-        pass
-    assert page.url.endswith(f"/controle/controles/{run.pk}/")
+    with page.expect_response(lambda r: "/etat/" in r.url and r.status == 204, timeout=10_000):
+        pass  # polled after 5 s: nothing new
 
     page.goto("/controle/listes/")  # away while the worker writes (SQLite locks the tables)
     assert [r.pk for r in control.execute_queued()] == [run.pk]
     page.goto(f"/controle/controles/{run.pk}/")
-    assert page.locator("meta[http-equiv=refresh]").count() == 0
+    assert page.locator("#run-poll").count() == 0
     assert page.locator("#run-records").inner_text() == "6"
     assert page.locator("#band-link").inner_text() == "1"
     queue = reverse("enrolment-review:queue", args=[run.pk])
@@ -134,7 +133,8 @@ def test_a_fund_agent_records_the_outcome_of_its_notice(page, persona, tmp_path)
 
 
 @pytest.mark.parametrize("language", list(LANGUAGES))
-def test_the_enrolment_control_pages_are_accessible(page, persona, tmp_path, language):
+def test_the_enrolment_control_pages_are_accessible(page, persona, tmp_path, settings, language):
+    settings.CONTROL_RUNS_IN_PROCESS = False  # the queued run stays queued
     run = a_finished_run_with_notices(persona("hind"), tmp_path)
     persona("karim")
     submitted = run.lists.order_by("pk").first()
@@ -156,6 +156,11 @@ def test_the_enrolment_control_pages_are_accessible(page, persona, tmp_path, lan
     ):
         page.goto(address)
         audit.check(name)
+    page.goto("/controle/controles/")
+    page.check(f"#launch-form input[name=lists][value='{submitted.pk}']")
+    submit(page, "#launch-form")  # queued: the run's page polls its state
+    assert page.locator("#run-poll").count() == 1
+    audit.check("a queued run")
     page.goto("/controle/controles/")
     submit(page, "#launch-form")  # no list chosen: the error on the form
     assert page.locator("#id_lists-error").count() == 1

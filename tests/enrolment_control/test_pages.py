@@ -375,14 +375,17 @@ def test_a_run_is_launched_queued_then_completed(persona, received, settings) ->
     assert launched.status == ControlRun.Status.QUEUED
     assert set(launched.lists.all()) == set(received)
     waiting = text(client.get(url("run_detail", launched.pk)))
-    shows(waiting, '<meta http-equiv="refresh" content="5">', "attend son tour")
-    hides(text(client.get(url("run_detail", launched.pk), {"actualiser": "non"})), "http-equiv")
+    shows(waiting, f'hx-get="{url("run_status", launched.pk)}" hx-trigger="every 5s"',
+          "attend son tour")  # fmt: skip
+    hides(text(client.get(url("run_detail", launched.pk), {"actualiser": "non"})), "hx-trigger")
+    assert client.get(url("run_status", launched.pk)).status_code == 204  # nothing new yet
 
     assert [r.pk for r in control.execute_queued()] == [launched.pk]
     launched.refresh_from_db()
     assert launched.status == ControlRun.Status.DONE
+    assert client.get(url("run_status", launched.pk))["HX-Refresh"] == "true"
     html = text(client.get(url("run_detail", launched.pk)))
-    hides(html, "http-equiv")
+    hides(html, "hx-trigger")
     queue = reverse("enrolment-review:queue", args=[launched.pk])  # not followed here
     shows(html, 'id="run-records">6<', 'id="band-link">1<', launched.model_version, queue,
           url("report", launched.pk))  # fmt: skip

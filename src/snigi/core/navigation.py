@@ -25,6 +25,17 @@ NAV_ITEMS = (
     NavItem(_("Droits"), "rights", Capability.CHECK_RIGHTS),
     NavItem(_("Immatriculer"), "beneficiaries:enrol", Capability.ENROL_PERSONS),
     NavItem(_("RAMED"), "ramed:list", Capability.MANAGE_RAMED),
+    NavItem(_("Listes reçues"), "enrolment-control:lists", Capability.SUBMIT_ENROLMENT_LISTS),
+    NavItem(
+        _("Contrôles de double immatriculation"),
+        "enrolment-control:runs",
+        Capability.RUN_ENROLMENT_CONTROL,
+    ),
+    NavItem(
+        _("Doubles immatriculations signalées"),
+        "enrolment-control:notices",
+        Capability.ACT_ON_DOUBLE_ENROLMENT,
+    ),
     NavItem(_("Annuaire INPE"), "providers:directory"),
     NavItem(_("Bureau INPE"), "providers:desk", Capability.MANAGE_PROVIDERS),
     NavItem(_("Réclamations"), "complaints:home", Capability.VIEW_COMPLAINTS),

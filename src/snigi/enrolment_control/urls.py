@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern] = [
     path("listes/<int:pk>/", views.list_detail, name="list_detail"),
     path("controles/", views_runs.runs, name="runs"),
     path("controles/<int:pk>/", views_runs.run_detail, name="run_detail"),
+    path("controles/<int:pk>/etat/", views_runs.run_status, name="run_status"),
     path("controles/<int:pk>/rapport/", views_runs.report, name="report"),
     path("controles/<int:pk>/rapport.csv", views_runs.report_csv, name="report_csv"),
     path("signalements/", views_notices.notices, name="notices"),

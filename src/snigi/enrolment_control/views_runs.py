@@ -104,7 +104,8 @@ def _notify(request: HttpRequest, run: ControlRun) -> HttpResponse:
 @never_cache
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One run: its state (the page refreshes itself while it waits or runs), its lists, its
+    """One run: its state (the page polls it while the run waits or runs, and reloads when it
+    ends), its lists, its
     pairs by band and the review's measures; POST notifies the bodies."""
     actor = request_actor(request)
     require(actor, Capability.RUN_ENROLMENT_CONTROL)
@@ -128,6 +129,20 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_report": role_has(actor.role, Capability.VIEW_ENROLMENT_CONTROL_REPORTS),
     }
     return render_page(request, "run_detail.html", context, current="runs")
+
+
+@never_cache
+@login_required
+def run_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Polled by the run page (htmx) while the run waits or runs: nothing to do (204) until
+    it ends, then ``HX-Refresh`` reloads the page."""
+    require(request_actor(request), Capability.RUN_ENROLMENT_CONTROL)
+    run = get_object_or_404(ControlRun.objects.only("status"), pk=pk)
+    if run.status in IN_PROGRESS:
+        return HttpResponse(status=204)
+    response = HttpResponse(status=200)
+    response["HX-Refresh"] = "true"
+    return response
 
 
 def _names(codes: set[str]) -> dict[str, str]:
