@@ -200,3 +200,10 @@ def test_a_nul_character_refuses_its_row(persona, cnss, tmp_path: Path) -> None:
         (6, "C5", "caractère NUL dans une valeur")
     ]
     assert not ListEntry.objects.exists()
+
+
+def test_a_header_alone_is_refused(persona, cnss, tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="aucune ligne"):
+        receive_list(actor=persona("karim"), path=write(tmp_path / "l.csv", []),
+                     organisation=cnss, kind="insured", situation_date=DAY)  # fmt: skip
+    assert not SubmittedList.objects.exists()

@@ -103,8 +103,8 @@ def _columns(header: list[str], columns: dict[str, str]) -> dict[str, str | None
             out[name] = next((lower[h] for h in defaults if h in lower), None)
     if not out["record_id"]:
         raise ValidationError(
-            "le fichier n'a pas de colonne d'identifiant (record_id, id…) : --column "
-            "record_id=EN-TÊTE."
+            "le fichier n'a pas de colonne d'identifiant (record_id, id…) : indiquez laquelle "
+            "(record_id=EN-TÊTE)."
         )
     if not (out["cnie"] or out["first_name"] or out["last_name"]):
         raise ValidationError("le fichier n'a ni colonne CNIE ni colonne de nom.")
@@ -192,6 +192,8 @@ def receive_list(
             cols = _columns(header, columns or {})
             report.ignored_columns = [h for h in header if h not in cols.values()]
             report.rows = int(con.execute("SELECT count(*) FROM raw").fetchall()[0][0])
+            if not report.rows:  # an empty list would hold the body's slot for that date
+                raise ValidationError("le fichier ne contient aucune ligne, seulement l'en-tête.")
             digest = _sha256(path)
             same = SubmittedList.objects.filter(organisation=organisation, sha256=digest).first()
             if same is not None:
