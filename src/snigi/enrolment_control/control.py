@@ -100,15 +100,16 @@ def queue_control(
     return run
 
 
-def execute_queued(*, model: Path | None = None, limit: int = 0) -> list[ControlRun]:
-    """Run the queued runs, oldest first (at most ``limit``, 0: all); each is claimed by one
-    conditional update, so that two workers never run the same one."""
+def execute_queued(
+    *, model: Path | None = None, limit: int = 0, only: int | None = None
+) -> list[ControlRun]:
+    """Run the queued runs, oldest first (at most ``limit``, 0: all; ``only``: that run alone);
+    each is claimed by one conditional update, so that two workers never run the same one."""
     done = []
-    for pk in (
-        ControlRun.objects.filter(status=ControlRun.Status.QUEUED)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    ):
+    queued = ControlRun.objects.filter(status=ControlRun.Status.QUEUED)
+    if only is not None:
+        queued = queued.filter(pk=only)
+    for pk in queued.order_by("pk").values_list("pk", flat=True):
         claimed = ControlRun.objects.filter(pk=pk, status=ControlRun.Status.QUEUED).update(
             status=ControlRun.Status.RUNNING, started_at=timezone.now()
         )
@@ -135,14 +136,14 @@ def launch(run: ControlRun) -> None:
     if run.status == ControlRun.Status.QUEUED and settings.CONTROL_RUNS_IN_PROCESS:
         transaction.on_commit(
             lambda: threading.Thread(
-                target=_background, name=f"control-{run.pk}", daemon=True
+                target=_background, args=(run.pk,), name=f"control-{run.pk}", daemon=True
             ).start()
         )
 
 
-def _background() -> None:
+def _background(pk: int) -> None:
     try:
-        execute_queued(limit=1)
+        execute_queued(only=pk)  # this run, not the oldest queued one
     finally:
         connections.close_all()
 
@@ -189,16 +190,14 @@ def _execute(run: ControlRun, actor: User, model: Path | None) -> ControlRun:
                 run.save()
             return run
         cluster_of = _read(clusters)
-        found = []
-        with pairs.open(encoding="utf-8", newline="") as fh:
-            for row in csv.DictReader(fh):
-                a, b = sorted((int(row["id_l"]), int(row["id_r"])))
-                p = float(row["match_probability"])
-                found.append(CandidatePair(
-                    run=run, entry_a_id=a, entry_b_id=b, probability=p,
-                    band=CandidatePair.Band.LINK if p >= threshold else CandidatePair.Band.REVIEW,
-                    cluster=cluster_of.get(str(a), "") if p >= threshold else "",
-                ))  # fmt: skip
+        found = [
+            CandidatePair(
+                run=run, entry_a_id=a, entry_b_id=b, probability=p,
+                band=CandidatePair.Band.LINK if p >= threshold else CandidatePair.Band.REVIEW,
+                cluster=cluster_of.get(str(a), "") if p >= threshold else "",
+            )
+            for (a, b), p in _best(pairs).items()
+        ]  # fmt: skip
     with transaction.atomic(), acting_as(actor):
         CandidatePair.objects.bulk_create(found, batch_size=5000, ignore_conflicts=True)
         run.status, run.model_version = ControlRun.Status.DONE, result.model_version
@@ -206,6 +205,19 @@ def _execute(run: ControlRun, actor: User, model: Path | None) -> ControlRun:
         run.save()
         apply_decisions(run)
     return run
+
+
+def _best(path: Path) -> dict[tuple[int, int], float]:
+    """Each pair of the matcher's file once, with its highest probability: a pair the exact pass
+    settles comes twice, at the model's probability and at 1 (linked whatever the model says)."""
+    best: dict[tuple[int, int], float] = {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            a, b = sorted((int(row["id_l"]), int(row["id_r"])))
+            p = float(row["match_probability"])
+            if p > best.get((a, b), -1.0):
+                best[(a, b)] = p
+    return best
 
 
 def _read(path: Path) -> dict[str, str]:

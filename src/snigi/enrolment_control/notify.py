@@ -70,6 +70,8 @@ def _message(own: ListEntry, other: ListEntry, gives_way: bool | None, basis: st
 def _notices(pair: CandidatePair) -> list[Notice]:
     proposal = prevailing(pair)
     a, b = pair.entry_a, pair.entry_b
+    if proposal.prevailing is not None and proposal.prevailing.pk == a.submitted_list_id:
+        a, b = b, a  # the record that gives way first: one body's two records, one notice on it
     out = []
     for own, other in ((a, b), (b, a)):
         organisation = own.submitted_list.organisation
@@ -88,15 +90,27 @@ def _notices(pair: CandidatePair) -> list[Notice]:
 
 
 def _create(actor: User, pairs: Iterable[CandidatePair]) -> int:
+    """Save the notices not yet written; a notice withdrawn when an officer found two people is
+    sent again (pending) once the pair is confirmed anew."""
     created = 0
     with transaction.atomic(), acting_as(actor):
         for pair in pairs:
             for notice in _notices(pair):
-                exists = Notice.objects.filter(
-                    organisation=notice.organisation, entry=notice.entry, other=notice.other
-                ).exists()
-                if not exists:
+                existing = (
+                    Notice.objects.select_for_update()
+                    .filter(organisation=notice.organisation, entry=notice.entry,
+                            other=notice.other)
+                    .first()
+                )  # fmt: skip
+                if existing is None:
                     notice.save()  # one by one: each notice is an audited change
+                    created += 1
+                elif existing.outcome == Notice.Outcome.WITHDRAWN:
+                    existing.run, existing.probability = notice.run, notice.probability
+                    existing.gives_way, existing.basis = notice.gives_way, notice.basis
+                    existing.message, existing.outcome = notice.message, Notice.Outcome.PENDING
+                    existing.outcome_note, existing.outcome_by, existing.outcome_at = "", None, None
+                    existing.save()
                     created += 1
     return created
 
@@ -123,7 +137,7 @@ def withdraw(*, actor: User, pair: CandidatePair) -> int:
     ids = {pair.entry_a_id, pair.entry_b_id}
     withdrawn = 0
     with transaction.atomic(), acting_as(actor):
-        for notice in Notice.objects.filter(
+        for notice in Notice.objects.select_for_update().filter(
             entry__in=ids, other__in=ids, outcome=Notice.Outcome.PENDING
         ):
             notice.outcome, notice.outcome_by = Notice.Outcome.WITHDRAWN, actor
@@ -159,12 +173,17 @@ def record_outcome(*, actor: User, notice: Notice, outcome: str, note: str = "")
     if outcome not in ANSWERS:
         choices = ", ".join(o.value for o in ANSWERS)
         raise ValidationError(f"suite inconnue : {outcome} ({choices}).")
-    if notice.outcome == Notice.Outcome.WITHDRAWN:
-        raise ValidationError("Ce signalement a été retiré par l'ANAM.")
     if outcome in (Notice.Outcome.KEPT, Notice.Outcome.CONTESTED) and not note.strip():
         raise ValidationError("Indiquez pourquoi l'immatriculation est maintenue ou contestée.")
     with transaction.atomic(), acting_as(actor):
+        # read again, locked: the notice may have been withdrawn since the caller loaded it
+        current = (
+            Notice.objects.select_for_update().values_list("outcome", flat=True).get(pk=notice.pk)
+        )
+        if current == Notice.Outcome.WITHDRAWN:
+            raise ValidationError("Ce signalement a été retiré par l'ANAM.")
         notice.outcome, notice.outcome_note = outcome, note.strip()
         notice.outcome_by, notice.outcome_at = actor, timezone.now()
-        notice.save()
+        notice.save(update_fields=["outcome", "outcome_note", "outcome_by", "outcome_at",
+                                   "updated_at"])  # fmt: skip
     return notice

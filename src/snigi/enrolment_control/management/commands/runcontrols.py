@@ -24,7 +24,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         while True:
-            close_old_connections()
             for run in execute_queued(model=options["model"]):
                 line = f"contrôle #{run.pk} : {run.get_status_display()}, {run.records} lignes"
                 if run.error:
@@ -37,3 +36,6 @@ class Command(BaseCommand):
                 time.sleep(max(1, options["interval"]))
             except KeyboardInterrupt:
                 return
+            # between two looks only: run once (--once, call_command inside a transaction), the
+            # command must not close its caller's connection
+            close_old_connections()
