@@ -196,11 +196,6 @@ def test_the_message_is_in_french_then_arabic(persona, run) -> None:
     assert "votre immatriculation prévaut : l'autre organisme clôture la sienne" in cnss_french
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the notice's sentences (notify.py) have no entry in locale/ar/LC_MESSAGES/django.po "
-    "yet: the Arabic half repeats them in French",
-)
 def test_the_sentences_of_the_message_are_translated_into_arabic(persona, run) -> None:
     decide(actor=persona("hind"), pair=_pair(run, "A1", "B1"), same_person=True)
     arabic = _notice("ANAM", "B1").message.split(SEPARATOR)[1]
@@ -333,7 +328,7 @@ def test_a_fund_agent_records_the_outcome_of_its_own_bodys_notices_only(persona,
         record_outcome(actor=karim, notice=cnops, outcome="closed")
     with pytest.raises(PermissionDenied):
         record_outcome(actor=salma, notice=cnss, outcome="closed")
-    for anam in ("hind", "samira"):  # ANAM's officers do not answer for a body
+    for anam in ("hind", "samira"):  # ANAM's officers do not answer for a fund
         with pytest.raises(PermissionDenied):
             record_outcome(actor=persona(anam), notice=cnss, outcome="closed")
     assert set(Notice.objects.values_list("outcome", flat=True)) == {Notice.Outcome.PENDING}
@@ -390,7 +385,8 @@ def test_a_body_sees_its_own_notices_and_the_control_officer_all(persona, run) -
     assert seen("salma") == {("CNOPS", "C1")}
     assert seen("meriem") == set()  # a CNOPS mutual does not see its parent's notices
     assert seen("hind") == {("ANAM", "B1"), ("CNSS", "A1"), ("CNSS", "A4"), ("CNOPS", "C1")}
-    for other in ("samira", "othmane", "directeur", "leila", "dr_amine"):
+    assert seen("samira") == {("ANAM", "B1")}  # RAMED operations: ANAM's RAMED list
+    for other in ("othmane", "directeur", "leila", "dr_amine"):
         with pytest.raises(PermissionDenied):
             notices_for(persona(other))
 
@@ -415,3 +411,36 @@ def test_every_notice_and_outcome_is_audited(persona, run) -> None:
     assert withdrawn.actor == hind
     assert withdrawn.changes_dict["outcome"] == ["pending", "withdrawn"]
     assert LogEntry.objects.get_for_object(cnss).count() == 2  # the answered one not touched
+
+
+def test_ramed_operations_answer_for_anam_s_ramed_records(persona, run) -> None:
+    """The RAMED lists are ANAM's: its RAMED operations close the RAMED record that gives way."""
+    samira = persona("samira")
+    decide(actor=persona("hind"), pair=_pair(run, "A1", "B1"), same_person=True)
+    ramed = _notice("ANAM", "B1")
+    assert ramed.gives_way is True
+    with pytest.raises(PermissionDenied):
+        record_outcome(actor=samira, notice=_notice("CNSS", "A1"), outcome="kept", note="x")
+    done = record_outcome(actor=samira, notice=ramed, outcome="closed")
+    assert (done.outcome, done.outcome_by) == (Notice.Outcome.CLOSED, samira)
+
+
+def test_a_decision_holds_for_the_same_records_in_every_run_and_list(
+    persona, run, model: Path, tmp_path: Path
+) -> None:
+    """Decided on the later run, the pair of the earlier run is decided too; found to be two
+    people, the notices sent on the earlier lists are withdrawn as well."""
+    hind = persona("hind")
+    decide(actor=hind, pair=_pair(run, "A1", "B1"), same_person=True)  # notified on DAY's lists
+    later = _control(hind, _receive(hind, tmp_path / "later", LATER), model)
+    newer = _pair(later, "A1", "B1")
+    decision = decide(actor=hind, pair=newer, same_person=False, note="Deux homonymes")
+    assert _pair(run, "A1", "B1").decision == decision
+    assert (
+        not CandidatePair.objects.filter(run=run, decision__isnull=False)
+        .exclude(pk=_pair(run, "A1", "B1").pk)
+        .exists()
+    )  # no other pair of the earlier run took the decision
+    earlier = Notice.objects.filter(entry__submitted_list__situation_date=DAY)
+    assert {n.outcome for n in earlier} == {Notice.Outcome.WITHDRAWN}
+    assert earlier.count() == 2

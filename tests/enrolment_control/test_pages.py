@@ -145,8 +145,8 @@ def test_each_page_opens_for_its_roles_only(persona, received, notices, run) -> 
         url("run_detail", run.pk): ({"hind"}, {"karim", "othmane", "directeur"}, set()),
         url("report", run.pk): ({"hind", "othmane", "directeur"}, {"karim", "samira"}, set()),
         url("report_csv", run.pk): ({"othmane"}, {"karim"}, set()),
-        url("notices"): ({"hind", "karim", "salma"}, {"othmane", "samira"}, set()),
-        url("notice", cnss_notice.pk): ({"hind", "karim"}, {"othmane"}, {"salma"}),
+        url("notices"): ({"hind", "karim", "salma", "samira"}, {"othmane"}, set()),
+        url("notice", cnss_notice.pk): ({"hind", "karim"}, {"othmane"}, {"salma", "samira"}),
     }
     clients = {name: login(name) for name in ("hind", "karim", "salma", "samira", "othmane",
                                               "directeur", "dr_amine")}  # fmt: skip

@@ -137,7 +137,7 @@ for _role in Role:
         Role.ANAM_DIRECTOR_GENERAL,
     }:
         caps.add(Capability.VIEW_ENROLMENT_CONTROL_REPORTS)
-    if _role == Role.FUND_AGENT:
+    if _role in {Role.FUND_AGENT, Role.ANAM_RAMED_OPERATIONS}:  # RAMED ops: ANAM's RAMED lists
         caps.add(Capability.ACT_ON_DOUBLE_ENROLMENT)
     if _role in _ANAM_PERSON_READERS | {Role.FUND_AGENT, Role.PROVIDER, Role.INSURED}:
         caps.add(Capability.CHECK_RIGHTS)

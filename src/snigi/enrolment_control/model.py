@@ -201,7 +201,7 @@ BLOCK_KEYS: dict[str, str] = {
 
 # Keys without the full date or the commune gather many records per value: they are capped
 # this many times lower (they find few pairs the others miss, at the most comparisons).
-LOOSE_KEYS = {"b_names": 4, "b_ln_y": 4, "b_fn_y": 4, "b_ln_c": 4, "b_fn_c": 4}
+LOOSE_KEYS = {"b_names": 6, "b_ln_y": 6, "b_fn_y": 6, "b_ln_c": 6, "b_fn_c": 6}
 
 # Which mapped fields each key needs (a key on a field that is not mapped is never built).
 KEY_FIELDS: dict[str, tuple[str, ...]] = {

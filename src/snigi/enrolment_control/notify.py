@@ -16,14 +16,14 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from snigi.core.audit import acting_as
 from snigi.core.bilingual import bilingual
-from snigi.core.models import User
-from snigi.core.roles import Capability
+from snigi.core.models import Organisation, User
+from snigi.core.roles import Capability, Role, role_has
 from snigi.core.scoping import require, scope_for
 from snigi.enrolment_control.models import CandidatePair, ControlRun, ListEntry, Notice
 from snigi.enrolment_control.reports import confirmed
@@ -131,14 +131,37 @@ def notify_run(*, actor: User, run: ControlRun) -> int:
     return _create(actor, confirmed(run).select_related(*RELATED).iterator(chunk_size=2000))
 
 
+def same_records(pair: CandidatePair) -> tuple[set[int], set[int]]:
+    """The rows that hold each of ``pair``'s two records, in every list of their bodies (a
+    decision is kept by the bodies' record ids, whatever the list's date)."""
+
+    def rows(entry: ListEntry) -> set[int]:
+        return set(
+            ListEntry.objects.filter(
+                submitted_list__organisation=entry.submitted_list.organisation_id,
+                record_id=entry.record_id,
+            ).values_list("pk", flat=True)
+        )
+
+    return rows(pair.entry_a), rows(pair.entry_b)
+
+
+def between(rows_a: set[int], rows_b: set[int], first: str, second: str) -> Q:
+    """``first`` in one set and ``second`` in the other, either way round."""
+    return Q(**{f"{first}__in": rows_a, f"{second}__in": rows_b}) | Q(
+        **{f"{first}__in": rows_b, f"{second}__in": rows_a}
+    )
+
+
 def withdraw(*, actor: User, pair: CandidatePair) -> int:
-    """Withdraw the pending notices of ``pair``'s two records (found to be two people)."""
+    """Withdraw the pending notices of ``pair``'s two records (found to be two people), in
+    whatever list they were notified."""
     require(actor, Capability.REVIEW_DOUBLE_ENROLMENT)
-    ids = {pair.entry_a_id, pair.entry_b_id}
+    rows_a, rows_b = same_records(pair)
     withdrawn = 0
     with transaction.atomic(), acting_as(actor):
         for notice in Notice.objects.select_for_update().filter(
-            entry__in=ids, other__in=ids, outcome=Notice.Outcome.PENDING
+            between(rows_a, rows_b, "entry", "other"), outcome=Notice.Outcome.PENDING
         ):
             notice.outcome, notice.outcome_by = Notice.Outcome.WITHDRAWN, actor
             notice.outcome_at = timezone.now()
@@ -147,18 +170,31 @@ def withdraw(*, actor: User, pair: CandidatePair) -> int:
     return withdrawn
 
 
-def notices_for(actor: User) -> QuerySet[Notice]:
-    """The notices ``actor`` may see: a body's own, every one for ANAM's control officers."""
-    scope = scope_for(actor)
-    notices = Notice.objects.select_related(
-        "organisation", "entry__submitted_list__regime", "other__submitted_list__organisation",
-        "other__submitted_list__regime", "run", "outcome_by",
-    )  # fmt: skip
-    if scope.national:
-        require(actor, Capability.REVIEW_DOUBLE_ENROLMENT)
-        return notices
+def answering_for(actor: User) -> frozenset[int]:
+    """The bodies whose notices ``actor`` answers: a fund agent's body (and those under it);
+    ANAM for its RAMED operations (the RAMED lists are ANAM's)."""
     require(actor, Capability.ACT_ON_DOUBLE_ENROLMENT)
-    return notices.filter(organisation__in=scope.organisation_ids)
+    scope = scope_for(actor)
+    if scope.organisation_ids:
+        return scope.organisation_ids
+    if actor.role == Role.ANAM_RAMED_OPERATIONS:
+        regulator = Organisation.objects.filter(kind=Organisation.Kind.REGULATOR)
+        return frozenset(regulator.values_list("pk", flat=True))
+    return frozenset()
+
+
+def notices_for(actor: User) -> QuerySet[Notice]:
+    """The notices ``actor`` may see: those of the bodies it answers for, every one for ANAM's
+    control officers."""
+    notices = Notice.objects.select_related(
+        "organisation", "entry__submitted_list__organisation", "entry__submitted_list__regime",
+        "other__submitted_list__organisation", "other__submitted_list__regime", "run",
+        "outcome_by",
+    )  # fmt: skip
+    if role_has(getattr(actor, "role", ""), Capability.REVIEW_DOUBLE_ENROLMENT):
+        scope_for(actor)  # an active, signed-in account
+        return notices
+    return notices.filter(organisation__in=answering_for(actor))
 
 
 ANSWERS = (Notice.Outcome.CLOSED, Notice.Outcome.KEPT, Notice.Outcome.CONTESTED)
@@ -166,9 +202,7 @@ ANSWERS = (Notice.Outcome.CLOSED, Notice.Outcome.KEPT, Notice.Outcome.CONTESTED)
 
 def record_outcome(*, actor: User, notice: Notice, outcome: str, note: str = "") -> Notice:
     """What the body did with a notice; changing a recorded answer is allowed (audited)."""
-    require(actor, Capability.ACT_ON_DOUBLE_ENROLMENT)
-    scope = scope_for(actor)
-    if not scope.national and notice.organisation_id not in scope.organisation_ids:
+    if notice.organisation_id not in answering_for(actor):
         raise PermissionDenied("Ce signalement concerne un autre organisme.")
     if outcome not in ANSWERS:
         choices = ", ".join(o.value for o in ANSWERS)

@@ -61,8 +61,13 @@ def decide(
             defaults={"same_person": same_person, "note": note.strip(),
                       "probability": pair.probability, "decided_by": actor},
         )  # fmt: skip
-        CandidatePair.objects.filter(pk=pair.pk).update(decision=decision)
         from snigi.enrolment_control import notify  # notify builds on the reports and on this
+
+        # the same two records, in every run and every list of their bodies
+        rows_a, rows_b = notify.same_records(pair)
+        CandidatePair.objects.filter(notify.between(rows_a, rows_b, "entry_a", "entry_b")).update(
+            decision=decision
+        )
 
         if same_person:
             notify.notify_pair(actor=actor, pair=pair)
