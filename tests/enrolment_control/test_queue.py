@@ -371,3 +371,30 @@ def test_runcontrols_once_runs_what_is_queued_and_prints_each_outcome(
     again = io.StringIO()
     call_command("runcontrols", "--once", stdout=again)
     assert again.getvalue() == ""
+
+
+def test_a_run_left_running_by_a_stopped_process_ends_failed(persona, lists, model: Path) -> None:
+    """``snigi runcontrols`` ends the runs still running past --stale-hours (their process was
+    stopped), saying so; a recent one, or one queued, is left alone."""
+    from django.utils import timezone
+
+    hind = persona("hind")
+    old, recent, waiting = (queue_control(actor=hind, lists=lists) for _ in range(3))
+    now = timezone.now()
+    ControlRun.objects.filter(pk=old.pk).update(
+        status=ControlRun.Status.RUNNING, started_at=now - dt.timedelta(hours=30)
+    )
+    ControlRun.objects.filter(pk=recent.pk).update(
+        status=ControlRun.Status.RUNNING, started_at=now - dt.timedelta(hours=2)
+    )
+    out = io.StringIO()
+    call_command("runcontrols", "--once", "--stale-hours", "24", "--model", str(model), stdout=out)
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert old.status == ControlRun.Status.FAILED
+    assert old.error.startswith("interrompu : toujours en cours 24 h après son début")
+    assert old.finished_at is not None
+    assert recent.status == ControlRun.Status.RUNNING
+    assert out.getvalue().splitlines()[0] == f"contrôle #{old.pk} : {old.error}"
+    waiting.refresh_from_db()  # the queued one was run by the same look
+    assert waiting.status == ControlRun.Status.DONE

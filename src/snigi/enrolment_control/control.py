@@ -15,6 +15,7 @@ the worker, what the pages and the API do: ``launch`` starts it in a thread of t
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import logging
 import tempfile
 import threading
@@ -128,6 +129,28 @@ def execute_queued(
         if limit and len(done) >= limit:
             break
     return done
+
+
+def fail_stale(*, older_than: dt.timedelta) -> list[ControlRun]:
+    """The runs still running ``older_than`` after they started were interrupted (the process
+    that ran them stopped): they end failed, saying so (audited, as the system)."""
+    cutoff = timezone.now() - older_than
+    ended = []
+    for run in ControlRun.objects.filter(status=ControlRun.Status.RUNNING, started_at__lt=cutoff):
+        with transaction.atomic(), acting_as(None):
+            claimed = ControlRun.objects.select_for_update().filter(
+                pk=run.pk, status=ControlRun.Status.RUNNING
+            )
+            if not claimed.exists():
+                continue
+            run.status, run.finished_at = ControlRun.Status.FAILED, timezone.now()
+            run.error = (
+                f"interrompu : toujours en cours {older_than.total_seconds() / 3600:g} h après son début "
+                f"({run.started_at:%d/%m/%Y %H:%M}) ; relancez-le."
+            )
+            run.save()
+        ended.append(run)
+    return ended
 
 
 def launch(run: ControlRun) -> None:
