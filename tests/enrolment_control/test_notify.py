@@ -179,10 +179,10 @@ def test_the_message_is_in_french_then_arabic(persona, run) -> None:
     french, arabic = _notice("ANAM", "B1").message.split(SEPARATOR)
     assert french.splitlines() == [
         "Double immatriculation constatée par le contrôle de l'ANAM.",
-        "Votre enregistrement : ANAM (RAMED, Assurés 31/10/2022) : B1 – MOHAMMED ALAOUI, "
-        "CNIE BE123456, né(e) 12/03/1980",
-        "Autre enregistrement : CNSS (AMO_CNSS_SALARIES, Assurés 31/10/2022) : A1 – MOHAMED "
-        "EL ALAOUI, CNIE BE123456, né(e) 1980-03-12",
+        "Votre enregistrement : ANAM (RAMED, Assurés du 31/10/2022) : B1 – MOHAMMED ALAOUI, "
+        "CNIE BE123456, né(e) le 12/03/1980",
+        "Autre enregistrement : CNSS (AMO_CNSS_SALARIES, Assurés du 31/10/2022) : A1 – MOHAMED "
+        "EL ALAOUI, CNIE BE123456, né(e) le 1980-03-12",
         "Selon les règles, votre immatriculation cède : clôturez-la.",
         "Fondement : " + _notice("ANAM", "B1").basis,
         "Indiquez la suite donnée dans SNIGI (Doubles immatriculations signalées).",

@@ -211,9 +211,10 @@ NUL_REFUSED = "Le fichier contient un caractère NUL (0x00) : rien n'est enregis
 
 
 def _save(upload: UploadedFile, work: FilePath) -> tuple[FilePath, str]:
-    """The upload written under ``work`` with its own name; its SHA-256. A text file holding a
+    """The upload written under ``work`` (a fixed name: the body's may be long or in any
+    script; it is kept with the list); its SHA-256. A text file holding a
     NUL is refused (PostgreSQL could not keep the value; a UTF-8 text has none)."""
-    path, digest = work / _saved_name(upload), hashlib.sha256()
+    path, digest = work / f"liste{FilePath(_saved_name(upload)).suffix}", hashlib.sha256()
     text = path.suffix not in (".parquet", ".pq")
     with path.open("wb") as out:
         for chunk in upload.chunks():
@@ -265,6 +266,7 @@ def list_receive(
             report = intake.receive_list(
                 actor=actor, path=path, organisation=organisation, kind=payload.kind.value,
                 situation_date=payload.situation_date, regime=regime, dry_run=payload.dry_run,
+                file_name=_saved_name(file),
             )  # fmt: skip
         except ValidationError as exc:
             raise HttpError(400, " ".join(exc.messages)) from None
@@ -363,4 +365,5 @@ def notice_outcome(
     notice = notify.record_outcome(
         actor=actor, notice=notice, outcome=payload.outcome, note=payload.note
     )
+    log_records_shown(actor, (notice.entry, notice.other), f"notice={notice.pk}")
     return notice_out(notice)

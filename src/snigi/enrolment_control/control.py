@@ -131,7 +131,10 @@ def execute_queued(
     return done
 
 
-def fail_stale(*, older_than: dt.timedelta) -> list[ControlRun]:
+STALE_AFTER = dt.timedelta(hours=24)
+
+
+def fail_stale(*, older_than: dt.timedelta = STALE_AFTER) -> list[ControlRun]:
     """The runs still running ``older_than`` after they started were interrupted (the process
     that ran them stopped): they end failed, saying so (audited, as the system)."""
     cutoff = timezone.now() - older_than
@@ -144,8 +147,9 @@ def fail_stale(*, older_than: dt.timedelta) -> list[ControlRun]:
             if not claimed.exists():
                 continue
             run.status, run.finished_at = ControlRun.Status.FAILED, timezone.now()
+            hours = older_than.total_seconds() / 3600
             run.error = (
-                f"interrompu : toujours en cours {older_than.total_seconds() / 3600:g} h après son début "
+                f"interrompu : toujours en cours {hours:g} h après son début "
                 f"({run.started_at:%d/%m/%Y %H:%M}) ; relancez-le."
             )
             run.save()
@@ -222,6 +226,15 @@ def _execute(run: ControlRun, actor: User, model: Path | None) -> ControlRun:
             for (a, b), p in _best(pairs).items()
         ]  # fmt: skip
     with transaction.atomic(), acting_as(actor):
+        current = (
+            ControlRun.objects.select_for_update()
+            .filter(pk=run.pk)
+            .values_list("status", flat=True)
+        )
+        if list(current) != [ControlRun.Status.RUNNING]:  # ended meanwhile (found stale)
+            log.warning("control run %s ended before its results: results dropped", run.pk)
+            run.refresh_from_db()
+            return run
         CandidatePair.objects.bulk_create(found, batch_size=5000, ignore_conflicts=True)
         run.status, run.model_version = ControlRun.Status.DONE, result.model_version
         run.finished_at = timezone.now()

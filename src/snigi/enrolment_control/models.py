@@ -156,12 +156,15 @@ class CandidatePair(models.Model):
 
 
 class ReviewDecision(TimeStamped):
-    """An officer's decision on two rows, kept by the bodies' own record ids so that it holds
-    for the same rows in later lists and later runs."""
+    """An officer's decision on two rows, kept by the bodies' own record ids (within a kind of
+    list: a body's insured #123 and its dependant #123 are two people) so that it holds for the
+    same rows in later lists and later runs."""
 
     body_a = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    kind_a = models.CharField(max_length=12, choices=SubmittedList.Kind.choices)
     record_a = models.CharField(max_length=64)
     body_b = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    kind_b = models.CharField(max_length=12, choices=SubmittedList.Kind.choices)
     record_b = models.CharField(max_length=64)
     same_person = models.BooleanField()
     note = models.TextField(blank=True)
@@ -174,7 +177,8 @@ class ReviewDecision(TimeStamped):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["body_a", "record_a", "body_b", "record_b"], name="decision_once_per_pair"
+                fields=["body_a", "kind_a", "record_a", "body_b", "kind_b", "record_b"],
+                name="decision_once_per_pair",
             )
         ]
         verbose_name = _("décision de revue")

@@ -39,11 +39,15 @@ def _describe(entry: ListEntry) -> str:
     submitted = entry.submitted_list
     regime = submitted.regime.code if submitted.regime else "—"
     name = f"{entry.first_name} {entry.last_name}".strip() or "—"
-    return (
-        f"{submitted.organisation.code} ({regime}, {submitted.get_kind_display()} "
-        f"{submitted.situation_date:%d/%m/%Y}) : {entry.record_id} – {name}, "
-        f"CNIE {entry.cnie or '—'}, né(e) {entry.birth_date or '—'}"
-    )
+    return _(
+        "%(body)s (%(regime)s, %(kind)s du %(date)s) : %(record)s – %(name)s, CNIE %(cnie)s, "
+        "né(e) le %(birth)s"
+    ) % {
+        "body": submitted.organisation.code, "regime": regime,
+        "kind": submitted.get_kind_display(), "date": f"{submitted.situation_date:%d/%m/%Y}",
+        "record": entry.record_id, "name": name, "cnie": entry.cnie or "—",
+        "birth": entry.birth_date or "—",
+    }  # fmt: skip
 
 
 def _message(own: ListEntry, other: ListEntry, gives_way: bool | None, basis: str) -> str:
@@ -89,11 +93,14 @@ def _notices(pair: CandidatePair) -> list[Notice]:
     return out
 
 
-def _create(actor: User, pairs: Iterable[CandidatePair]) -> int:
+def _create(actor: User, run: ControlRun, pairs: Iterable[CandidatePair]) -> int:
     """Save the notices not yet written; a notice withdrawn when an officer found two people is
     sent again (pending) once the pair is confirmed anew."""
     created = 0
     with transaction.atomic(), acting_as(actor):
+        # one notifier at a time per run (two officers, or a decision during notify_run): the
+        # second sees the first's notices instead of colliding with them
+        list(ControlRun.objects.select_for_update().filter(pk=run.pk).values_list("pk"))
         for pair in pairs:
             for notice in _notices(pair):
                 existing = (
@@ -120,7 +127,9 @@ def notify_pair(*, actor: User, pair: CandidatePair) -> int:
     require(actor, Capability.REVIEW_DOUBLE_ENROLMENT)
     if not confirmed(pair.run).filter(pk=pair.pk).exists():
         raise ValidationError("Cette paire n'est pas une double immatriculation confirmée.")
-    return _create(actor, CandidatePair.objects.filter(pk=pair.pk).select_related(*RELATED))
+    return _create(
+        actor, pair.run, CandidatePair.objects.filter(pk=pair.pk).select_related(*RELATED)
+    )
 
 
 def notify_run(*, actor: User, run: ControlRun) -> int:
@@ -128,7 +137,7 @@ def notify_run(*, actor: User, run: ControlRun) -> int:
     require(actor, Capability.REVIEW_DOUBLE_ENROLMENT)
     if run.status != ControlRun.Status.DONE:
         raise ValidationError("Ce contrôle n'est pas terminé.")
-    return _create(actor, confirmed(run).select_related(*RELATED).iterator(chunk_size=2000))
+    return _create(actor, run, confirmed(run).select_related(*RELATED).iterator(chunk_size=2000))
 
 
 def same_records(pair: CandidatePair) -> tuple[set[int], set[int]]:
@@ -139,6 +148,7 @@ def same_records(pair: CandidatePair) -> tuple[set[int], set[int]]:
         return set(
             ListEntry.objects.filter(
                 submitted_list__organisation=entry.submitted_list.organisation_id,
+                submitted_list__kind=entry.submitted_list.kind,
                 record_id=entry.record_id,
             ).values_list("pk", flat=True)
         )

@@ -37,8 +37,9 @@ from snigi.enrolment_control.models import (
 RULES = Path(__file__).resolve().parent / "data" / "prevailing.csv"
 
 
-def _key(entry: ListEntry) -> tuple[str, str]:
-    return (entry.submitted_list.organisation.code, entry.record_id)
+def _key(entry: ListEntry) -> tuple[str, str, str]:
+    """A record as its body knows it: the body, the kind of list, the record id."""
+    return (entry.submitted_list.organisation.code, entry.submitted_list.kind, entry.record_id)
 
 
 def _ordered(a: ListEntry, b: ListEntry) -> tuple[ListEntry, ListEntry]:
@@ -56,8 +57,9 @@ def decide(
     a, b = _ordered(pair.entry_a, pair.entry_b)
     with transaction.atomic(), acting_as(actor):
         decision, _ = ReviewDecision.objects.update_or_create(
-            body_a=a.submitted_list.organisation, record_a=a.record_id,
-            body_b=b.submitted_list.organisation, record_b=b.record_id,
+            body_a=a.submitted_list.organisation, kind_a=a.submitted_list.kind,
+            record_a=a.record_id, body_b=b.submitted_list.organisation,
+            kind_b=b.submitted_list.kind, record_b=b.record_id,
             defaults={"same_person": same_person, "note": note.strip(),
                       "probability": pair.probability, "decided_by": actor},
         )  # fmt: skip
@@ -85,7 +87,7 @@ def apply_decisions(run: ControlRun) -> int:
     )
     bodies = {e.submitted_list.organisation_id for p in pairs for e in (p.entry_a, p.entry_b)}
     known = {
-        (d.body_a.code, d.record_a, d.body_b.code, d.record_b): d
+        (d.body_a.code, d.kind_a, d.record_a, d.body_b.code, d.kind_b, d.record_b): d
         for d in ReviewDecision.objects.filter(
             Q(body_a__in=bodies) & Q(body_b__in=bodies)
         ).select_related("body_a", "body_b")
@@ -152,6 +154,8 @@ def _terms(submitted: SubmittedList) -> set[str]:
 def prevailing(pair: CandidatePair) -> Proposal:
     """Which of the two records' regimes prevails, by the first rule that applies."""
     a, b = pair.entry_a.submitted_list, pair.entry_b.submitted_list
+    if a.regime is None or b.regime is None:  # the rules are about regimes: nothing to go by
+        return Proposal(None, "Le régime d'une des deux listes n'est pas indiqué : à trancher.", "")
     ta, tb = _terms(a), _terms(b)
     for winner, loser, basis, certainty in _rules():
         if winner in ta and loser in tb and not (winner in tb and loser in ta):

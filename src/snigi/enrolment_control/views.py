@@ -110,11 +110,12 @@ def list_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _receive(actor: User, form: UploadForm) -> intake.IntakeReport:
-    """The upload written to a temporary folder under its own name (its extension tells the
-    format), received, and always deleted."""
+    """The upload written to a temporary folder (its extension tells the format; its name, kept
+    with the list, may be long or in any script), received, and always deleted."""
     data = form.cleaned_data
+    name = form.file_name()
     with tempfile.TemporaryDirectory(prefix="snigi-upload-") as work:
-        path = Path(work) / form.file_name()
+        path = Path(work) / f"liste{Path(name).suffix}"
         with path.open("wb") as fh:
             for chunk in data["file"].chunks():
                 fh.write(chunk)
@@ -127,6 +128,7 @@ def _receive(actor: User, form: UploadForm) -> intake.IntakeReport:
             regime=data["regime"],
             columns=data["columns"] or None,
             dry_run=data["dry_run"],
+            file_name=name,
         )
 
 

@@ -80,11 +80,17 @@ def _side(entry: ListEntry, communes: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _sides(notice: Notice) -> list[dict[str, str]]:
-    """The two records, field by field: (label, the body's value, the other's value)."""
+INTERNAL = ("fund_number", "card_number")  # a body's own numbers: not shown to another body
+
+
+def _sides(notice: Notice, *, national: bool) -> list[dict[str, str]]:
+    """The two records, field by field: (label, the body's value, the other's value). A body
+    does not see the other body's internal numbers; ANAM sees both."""
     codes = {notice.entry.commune, notice.other.commune} - {""}
     communes = {c.code: localized_name(c) for c in Commune.objects.filter(code__in=codes)}
     own, other = _side(notice.entry, communes), _side(notice.other, communes)
+    if not national:
+        other.update(dict.fromkeys(INTERNAL, "—"))
     labels = {
         "body": _("Organisme"),
         "regime": _("Régime"),
@@ -162,7 +168,7 @@ def notice(request: HttpRequest, pk: int) -> HttpResponse:
         record_access(entry, actor=actor, purpose=PURPOSE)
     context = {
         "notice": found,
-        "sides": _sides(found),
+        "sides": _sides(found, national=role_has(actor.role, Capability.REVIEW_DOUBLE_ENROLMENT)),
         "texts": _messages(found),
         "form": form if can_answer else None,
     }

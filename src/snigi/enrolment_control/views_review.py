@@ -240,7 +240,7 @@ def pair_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if pair.decision is not None:
         initial = {"verdict": SAME if pair.decision.same_person else DIFFERENT,
                    "note": pair.decision.note}  # fmt: skip
-    form = DecisionForm(request.POST or None, initial=initial)
+    form = DecisionForm(request.POST if request.method == "POST" else None, initial=initial)
     status = 200
     if request.method == "POST":
         if form.is_valid():

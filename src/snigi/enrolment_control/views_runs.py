@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 
-from snigi.core.models import Organisation, Regime
+from snigi.core.models import Organisation, Regime, Region
 from snigi.core.roles import Capability, role_has
 from snigi.core.scoping import request_actor, require
 from snigi.core.templatetags.snigi import localized_name
@@ -51,6 +51,7 @@ def runs(request: HttpRequest) -> HttpResponse:
     """The runs, and the form that launches one."""
     actor = request_actor(request)
     require(actor, Capability.RUN_ENROLMENT_CONTROL)
+    control.fail_stale()  # a run its stopped process left running ends failed
     form = LaunchForm(request.POST if request.method == "POST" else None)
     status = 200
     if form.is_bound:
@@ -109,6 +110,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     pairs by band and the review's measures; POST notifies the bodies."""
     actor = request_actor(request)
     require(actor, Capability.RUN_ENROLMENT_CONTROL)
+    control.fail_stale()  # a run its stopped process left running ends failed
     run = get_object_or_404(runs_with_counts(), pk=pk)
     if request.method == "POST":
         require(actor, Capability.REVIEW_DOUBLE_ENROLMENT)
@@ -161,6 +163,10 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(ControlRun, pk=pk)
     conflicts = reports.conflict_report(run)
     names = _names({code for a, b, _n in conflicts.by_regimes for code in (a, b)})
+    regions = {  # the report names regions in French (its CSV too): the page in its language
+        r.name_fr: localized_name(r)
+        for r in Region.objects.filter(name_fr__in=[name for name, _ in conflicts.by_region])
+    }
     context = {
         "run": run,
         "report": conflicts,
@@ -172,7 +178,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
             for a, b, n in conflicts.by_regimes
         ],
         "by_region": [
-            {"region": "" if region == reports.UNKNOWN else region, "count": n}
+            {"region": "" if region == reports.UNKNOWN else regions.get(region, region), "count": n}
             for region, n in conflicts.by_region
         ],
         "done": run.status == ControlRun.Status.DONE,
