@@ -34,7 +34,13 @@ from snigi.core.models import User
 from snigi.core.roles import Capability
 from snigi.core.scoping import require
 from snigi.enrolment_control.engine import InputError, Options, dedupe
-from snigi.enrolment_control.models import CandidatePair, ControlRun, ListEntry, SubmittedList
+from snigi.enrolment_control.models import (
+    CandidatePair,
+    ControlRun,
+    ListEntry,
+    SubmittedList,
+    analyze,
+)
 from snigi.enrolment_control.prepare import Mapping
 from snigi.enrolment_control.review import apply_decisions
 
@@ -236,6 +242,7 @@ def _execute(run: ControlRun, actor: User, model: Path | None) -> ControlRun:
             run.refresh_from_db()
             return run
         CandidatePair.objects.bulk_create(found, batch_size=5000, ignore_conflicts=True)
+        analyze(CandidatePair, ListEntry)
         run.status, run.model_version = ControlRun.Status.DONE, result.model_version
         run.finished_at = timezone.now()
         run.save()

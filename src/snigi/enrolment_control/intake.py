@@ -31,7 +31,7 @@ from snigi.core.import_report import import_summary, write_report_csv
 from snigi.core.models import Commune, Organisation, Regime, User
 from snigi.core.roles import Capability
 from snigi.core.scoping import require, scope_for
-from snigi.enrolment_control.models import ListEntry, SubmittedList
+from snigi.enrolment_control.models import ListEntry, SubmittedList, analyze
 from snigi.enrolment_control.normalise import parse_birth_date, sex_sql
 from snigi.enrolment_control.prepare import DEFAULT_HEADERS, InputError, open_list
 
@@ -266,4 +266,5 @@ def _write(
             done += len(batch)
             if progress:
                 progress("enregistrement", done, report.rows)
+        analyze(ListEntry, SubmittedList)
     return submitted

@@ -7,7 +7,7 @@ that a control can be re-run on the same lists with another model or other table
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 
 from snigi.core.models import Organisation, Regime, TimeStamped
@@ -229,3 +229,14 @@ class Notice(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.organisation.code} {self.entry.record_id} / {self.other.record_id}"
+
+
+def analyze(*tables: type[models.Model]) -> None:
+    """Fresh planner statistics on PostgreSQL for tables just filled (a list's rows, a run's
+    pairs), in the writer's transaction: without them the planner may take the new rows for
+    the few or none it last saw, and join them by nested loops over every combination."""
+    if connection.vendor != "postgresql":
+        return
+    names = ", ".join(connection.ops.quote_name(t._meta.db_table) for t in tables)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {names}")
