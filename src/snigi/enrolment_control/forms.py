@@ -270,6 +270,21 @@ class ListChoice(forms.ModelMultipleChoiceField):
         }
 
 
+def _threshold_field(label: Any, initial: float, help_text: Any, required: Any) -> forms.FloatField:
+    """A probability threshold of a run, between 0.01 and 1."""
+    invalid = _("Seuil invalide : un nombre entre 0 et 1.")
+    return forms.FloatField(
+        label=label,
+        initial=initial,
+        min_value=0.01,
+        max_value=1,
+        widget=forms.NumberInput(attrs={"step": "0.01"}),
+        help_text=help_text,
+        error_messages={"required": required, "invalid": invalid, "min_value": invalid,
+                        "max_value": invalid},
+    )  # fmt: skip
+
+
 class LaunchForm(Styled):
     """A control over chosen lists, with its two thresholds."""
 
@@ -285,34 +300,14 @@ class LaunchForm(Styled):
             "invalid_pk_value": _("Liste inconnue."),
         },
     )
-    threshold = forms.FloatField(
-        label=_("Seuil de lien"),
-        initial=0.9,
-        min_value=0.01,
-        max_value=1,
-        widget=forms.NumberInput(attrs={"step": "0.01"}),
-        help_text=_("Probabilité à partir de laquelle deux lignes sont liées."),
-        error_messages={
-            "required": _("Indiquez le seuil de lien."),
-            "invalid": _("Seuil invalide : un nombre entre 0 et 1."),
-            "min_value": _("Seuil invalide : un nombre entre 0 et 1."),
-            "max_value": _("Seuil invalide : un nombre entre 0 et 1."),
-        },
-    )
-    review_floor = forms.FloatField(
-        label=_("Seuil de revue"),
-        initial=0.5,
-        min_value=0.01,
-        max_value=1,
-        widget=forms.NumberInput(attrs={"step": "0.01"}),
-        help_text=_("Probabilité à partir de laquelle une paire est à revoir."),
-        error_messages={
-            "required": _("Indiquez le seuil de revue."),
-            "invalid": _("Seuil invalide : un nombre entre 0 et 1."),
-            "min_value": _("Seuil invalide : un nombre entre 0 et 1."),
-            "max_value": _("Seuil invalide : un nombre entre 0 et 1."),
-        },
-    )
+    threshold = _threshold_field(
+        _("Seuil de lien"), 0.9, _("Probabilité à partir de laquelle deux lignes sont liées."),
+        _("Indiquez le seuil de lien."),
+    )  # fmt: skip
+    review_floor = _threshold_field(
+        _("Seuil de revue"), 0.5, _("Probabilité à partir de laquelle une paire est à revoir."),
+        _("Indiquez le seuil de revue."),
+    )  # fmt: skip
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
