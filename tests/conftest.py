@@ -111,3 +111,14 @@ def _fresh_rule_book():
     from snigi.beneficiaries.rights import forget_rules
 
     forget_rules()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that commit (``transactional_db``): they empty the database when they
+    end, so ``scripts/test`` runs them apart, in one process, after the others ran in
+    parallel on PostgreSQL."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        committing = marker is not None and marker.kwargs.get("transaction", False)
+        if committing or "transactional_db" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.transactional)
