@@ -2,6 +2,7 @@
 
     python benchmarks/rights_check.py --people 10000000 [--database-url postgres://…]
         [--pgdata DIR] [--duration 30] [--warmup 3] [--concurrency 1,4,8] [--threads 8]
+        [--workers 1]
 
 1. Database: the given one, or a throwaway PostgreSQL cluster started here (``--pgdata DIR``
    keeps it for a later run; the loader is idempotent, so a second run loads nothing). The
@@ -9,7 +10,8 @@
    for the measurements. Migrates, loads ``--people`` through ``snigi.demo.loader.load_people``
    (time, people/s, rows/s), then VACUUM ANALYZE.
 2. Counts the SQL queries of one rights check (in-process, on sampled CNIEs and the demo cases).
-3. Serves SNIGI with ``snigi serve`` (waitress) in a subprocess, production settings and
+3. Serves SNIGI with ``snigi serve`` in a subprocess (waitress; gunicorn with ``--workers N``,
+   N > 1: the server's CPU is then its workers' summed), production settings and
    SNIGI_BENCHMARK_ENDPOINTS=1, and issues an API token to a provider account.
 4. A second process (this script with ``--load-generator``: threads with persistent HTTP/1.1
    connections) sends, for each concurrency, after a warm-up, ``--duration`` seconds of
@@ -111,8 +113,16 @@ class Cluster:
 
 
 def _server_cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime
+    """CPU seconds of the server: the process and its live children (gunicorn's workers)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):  # itself, or ppid
+            total += (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime
+    return total
 
 
 def _machine_cpu_seconds() -> float:
@@ -277,7 +287,9 @@ def _queries_per_check(actor, cnies: list[str], cases: list[tuple[str, str]]):  
 
 
 @contextlib.contextmanager
-def _server(database_url: str, workdir: Path, threads: int) -> Iterator[tuple[int, int]]:
+def _server(
+    database_url: str, workdir: Path, threads: int, workers: int
+) -> Iterator[tuple[int, int]]:
     """``snigi serve`` in a subprocess with production settings; yields (port, pid)."""
     port = _free_port()
     (workdir / "static").mkdir(exist_ok=True)
@@ -295,7 +307,8 @@ def _server(database_url: str, workdir: Path, threads: int) -> Iterator[tuple[in
     with open(workdir / "server.log", "wb") as log:
         server = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "snigi", "serve", "--port", str(port), "--threads",
-             str(threads)], env=env, stdout=log, stderr=subprocess.STDOUT,
+             str(threads), "--workers", str(workers)], env=env, stdout=log,
+            stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
         _wait_for(port, server)
@@ -491,7 +504,10 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds before each measure")
     parser.add_argument("--rounds", type=int, default=3, help="bare/rights alternations")
     parser.add_argument("--concurrency", default="1,4,8", help="comma-separated")
-    parser.add_argument("--threads", type=int, default=8, help="waitress threads")
+    parser.add_argument("--threads", type=int, default=8, help="threads per server process")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server processes (snigi serve --workers)"
+    )
     parser.add_argument("--sample", type=int, default=10_000, help="people asked about")
     parser.add_argument("--query-sample", type=int, default=300, help="checks counted in-process")
     parser.add_argument(
@@ -543,6 +559,7 @@ def _report(args: argparse.Namespace, prepared: dict, rows: list, database: str)
         "queries_per_check": queries,
         "sample": len(prepared["cnies"]),
         "server_threads": args.threads,
+        "server_workers": args.workers,
         "duration_seconds": args.duration,
         "cores": CORES,
         "runs": rows,
@@ -578,7 +595,7 @@ def main() -> int:
         _setup_django(database, workdir)
         prepared = _prepare(args, cluster)
         print("rights_check: serving and measuring…", file=sys.stderr, flush=True)
-        with _server(database, workdir, args.threads) as (port, pid):
+        with _server(database, workdir, args.threads, args.workers) as (port, pid):
             rows = _measure(port=port, token=prepared["token"], cnies=prepared["cnies"],
                             args=args, server_pid=pid)  # fmt: skip
         _report(args, prepared, rows, "throwaway cluster" if cluster else "given database")
