@@ -41,7 +41,7 @@ from snigi.beneficiaries.rights import (
     rule_book,
 )
 from snigi.beneficiaries.rights_check import (
-    DependantRights,
+    EnrolmentRights,
     RightsAnswer,
     _rank,
     check_rights,
@@ -139,7 +139,7 @@ def _orm_answer(person: Person | None, on: dt.date) -> RightsAnswer:
     )
     if chosen.kind == Enrolment.Kind.INSURED:
         answer.dependants = [
-            DependantRights(e, c)  # type: ignore[arg-type]
+            EnrolmentRights(e, c)  # type: ignore[arg-type]
             for e, c in assess([d for d in dependants if d.insured_id == chosen.pk])
         ]
     answer.exemptions = sorted(

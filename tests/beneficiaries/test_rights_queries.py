@@ -65,6 +65,26 @@ def test_a_spouse_takes_three_queries(persona):
     assert len(_queries(provider, spouse.person.cnie)) == 3
 
 
+def test_a_child_by_number_and_birth_date_takes_five_queries(persona):
+    agent, provider = persona("karim"), persona("dr_amine")
+    insured = _family(agent, 2)
+    child = insured.dependants.select_related("person").filter(relationship="child").first()
+    rule_book(), reference(), ContentType.objects.get_for_model(Person)
+    with CaptureQueriesContext(connection) as captured:
+        answer = check_rights(
+            actor=provider,
+            on=ON,
+            fund="CNSS",
+            number=insured.fund_number,
+            birth_date=child.person.birth_date,
+        )
+    assert answer.person == child.person
+    assert answer.covered
+    # the fund and its mutuals, the members of the family born that day, then as by CNIE: the
+    # person with their enrolments, access log, the contributions (the insured's)
+    assert len(captured) == 5, "\n".join(q["sql"] for q in captured)
+
+
 def test_an_unknown_cnie_takes_one_query(persona):
     provider = persona("dr_amine")
     rule_book(), reference()

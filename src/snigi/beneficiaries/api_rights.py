@@ -1,8 +1,10 @@
 """Rights check and enrolment endpoints.
 
-``GET /api/v1/rights?cnie=…&date=…`` (or ``?fund=…&number=…``) answers covered or not, by which
-regime and fund, until when, with the dependants and exemptions; a malformed CNIE, fund, number
-or date gets 422 with the reason. The enrolment endpoints call the same services as the pages:
+``GET /api/v1/rights?cnie=…&date=…`` (or ``?fund=…&number=…``: the insured; or
+``?fund=…&number=…&birth_date=…[&first_name=…]``: the member of that family born that day, a
+child without a CNIE) answers covered or not, by which regime and fund, until when, with the
+dependants and exemptions; a malformed CNIE, fund, number, date or birth date, or twins without
+a first name, get 422 with the reason. The enrolment endpoints call the same services as the pages:
 a refusal is 422 with the reason and the per-field errors, a double enrolment 409 naming the
 other regime; nothing is written then.
 """
@@ -22,7 +24,12 @@ from ninja.responses import NinjaJSONEncoder
 
 from snigi.beneficiaries import selectors, services
 from snigi.beneficiaries.models import Enrolment, Person
-from snigi.beneficiaries.rights_check import RightsAnswer, RightsQueryError, check_rights
+from snigi.beneficiaries.rights_check import (
+    RightsAnswer,
+    RightsQueryError,
+    check_rights,
+    parse_birth_date,
+)
 from snigi.core.scoping import request_actor
 
 router = Router(tags=["droits et immatriculations"])
@@ -146,6 +153,16 @@ def rights(
     fund: str = Query("", max_length=20, pattern=TEXT),
     number: str = Query("", max_length=40, pattern=TEXT),
     date: datetime.date | None = None,
+    birth_date: str = Query(
+        "",
+        max_length=40,
+        pattern=TEXT,
+        description="YYYY-MM-DD, with fund and number: the member of that family born that day "
+        "(a child without a CNIE)",
+    ),
+    first_name: str = Query(
+        "", max_length=80, pattern=TEXT, description="with birth_date, to choose between twins"
+    ),
 ) -> HttpResponse:
     """Is this person covered on this day? Coverage only, never medical data; each check of a
     known person is written to the access log."""
@@ -157,6 +174,8 @@ def rights(
             cnie=cnie,
             fund=fund,
             number=number,
+            birth_date=parse_birth_date(birth_date),
+            first_name=first_name,
         )
     except RightsQueryError as exc:
         raise HttpError(422, str(exc)) from exc

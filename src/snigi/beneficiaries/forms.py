@@ -170,6 +170,15 @@ class RightsForm(forms.Form):
         required=False,
     )
     number = forms.CharField(label=_("et numéro d'immatriculation"), max_length=40, required=False)
+    birth_date = date_field(
+        _("Date de naissance (bénéficiaire sans CNIE, avec l'organisme et le numéro)"),
+        required=False,
+    )
+    first_name = forms.CharField(
+        label=_("Prénom (si plusieurs bénéficiaires sont nés ce jour-là)"),
+        max_length=80,
+        required=False,
+    )
     date = date_field(_("Date des soins"), required=False)
 
     def clean(self) -> dict[str, object]:

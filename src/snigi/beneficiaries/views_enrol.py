@@ -156,7 +156,8 @@ def contributions(request: HttpRequest, enrolment_id: int) -> HttpResponse:
 @never_cache
 @login_required
 def rights(request: HttpRequest) -> HttpResponse:
-    """The rights check: by CNIE or fund and number, on a date (today by default)."""
+    """The rights check: by CNIE, or fund and number (the insured; with a birth date, the member
+    of that family born that day), on a date (today by default)."""
     actor = request_actor(request)
     require(actor, Capability.CHECK_RIGHTS)
     form = RightsForm(request.GET or None)
@@ -170,6 +171,8 @@ def rights(request: HttpRequest) -> HttpResponse:
                 cnie=data["cnie"],
                 fund=data["fund"].code if data["fund"] else "",
                 number=data["number"],
+                birth_date=data["birth_date"],
+                first_name=data["first_name"],
             )
         except RightsQueryError as exc:
             form.add_error(None, str(exc))

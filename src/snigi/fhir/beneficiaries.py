@@ -1,40 +1,32 @@
 """FHIR R4 (R4B models of ``fhir.resources``) converters over the beneficiaries: Patient (a
-person), Coverage (an enrolment), and the eligibility check (CoverageEligibilityRequest in,
-CoverageEligibilityResponse out, over ``rights_check.check_rights``).
+person), Coverage (an enrolment), the CNIE NamingSystem and their CapabilityStatement entries.
+The eligibility check (CoverageEligibilityRequest in, CoverageEligibilityResponse out) is in
+``eligibility.py``.
 
 A person is identified by their CNIE under ``CNIE_SYSTEM`` (SNIGI's URI until ANAM or the DGSN
-publishes an official one), a fund by its SNIGI code under ``ORGANISATION_SYSTEM``. The
-eligibility answer tells coverage and the kind and dates of an ALD/ALC exemption, never a
-medical condition. Every resource is validated by ``fhir.resources`` before it leaves.
+publishes an official one), a fund by its SNIGI code under ``ORGANISATION_SYSTEM``. Every
+resource is validated by ``fhir.resources`` before it leaves.
 """
 
 from __future__ import annotations
 
 import datetime
-import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.coverage import Coverage
-from fhir.resources.R4B.coverageeligibilityrequest import CoverageEligibilityRequest
-from fhir.resources.R4B.coverageeligibilityresponse import CoverageEligibilityResponse
 from fhir.resources.R4B.namingsystem import NamingSystem
 from fhir.resources.R4B.patient import Patient
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from snigi.beneficiaries.models import Enrolment, Person
-from snigi.beneficiaries.rights_check import RightsAnswer
 from snigi.core.models import Organisation
 
 CNIE_SYSTEM = "https://snigi.ma/fhir/sid/cnie"
 ORGANISATION_SYSTEM = "https://snigi.ma/fhir/sid/organisation"
 CATEGORY_SYSTEM = "https://snigi.ma/fhir/CodeSystem/enrolment-category"
-EXEMPTION_SYSTEM = "https://snigi.ma/fhir/CodeSystem/exemption"
-EXEMPTION_PERIOD_URL = "https://snigi.ma/fhir/StructureDefinition/exemption-period"
 LANGUAGE_URL = "http://hl7.org/fhir/StructureDefinition/language"
 RELATIONSHIP_SYSTEM = "http://terminology.hl7.org/CodeSystem/subscriber-relationship"
 COVERAGE_CLASS_SYSTEM = "http://terminology.hl7.org/CodeSystem/coverage-class"
@@ -64,7 +56,8 @@ def organisation_reference(organisation: Organisation | None) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- Patient
 
 
-def _names(person: Person) -> list[dict[str, Any]]:
+def human_names(person: Person) -> list[dict[str, Any]]:
+    """The official name in Latin script, and in Arabic script (``language`` ar) if known."""
     names: list[dict[str, Any]] = [
         {
             "use": "official",
@@ -91,7 +84,7 @@ def patient(person: Person) -> Patient:
         "resourceType": "Patient",
         "id": str(person.pk),
         "identifier": [cnie_identifier(person.cnie)] if person.cnie else None,
-        "name": _names(person),
+        "name": human_names(person),
         "gender": GENDER.get(person.sex, "unknown"),
         "birthDate": person.birth_date,
         "address": [
@@ -184,181 +177,6 @@ def searchset(resource_type: str, resources: Sequence[BaseModel], base: str) -> 
                 for r in resources
             ]
             or None,
-        }
-    )
-
-
-# ----------------------------------------------------------------------------- eligibility
-
-
-class EligibilityRequestError(ValueError):
-    """A body that is not a usable CoverageEligibilityRequest; ``code`` is the FHIR issue type."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-
-
-@dataclass(frozen=True)
-class EligibilityQuery:
-    resource: CoverageEligibilityRequest
-    cnie: str = ""  # as sent: the rights check normalises it (and refuses a malformed one)
-    person_id: int | None = None  # a reference Patient/<id>
-    on: datetime.date | None = None
-
-
-def _validation_message(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        issues = [
-            f"{'.'.join(str(p) for p in error['loc']) or 'ressource'} : {error['msg']}"
-            for error in exc.errors()[:5]
-        ]
-        return "Ressource FHIR invalide — " + " ; ".join(issues)
-    return "Ressource FHIR invalide."
-
-
-def parse_eligibility_request(raw: bytes) -> CoverageEligibilityRequest:
-    """The body parsed and validated by ``fhir.resources``, or EligibilityRequestError."""
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
-        raise EligibilityRequestError("structure", "Le corps n'est pas un JSON lisible.") from exc
-    if not isinstance(data, dict) or data.get("resourceType") != "CoverageEligibilityRequest":
-        raise EligibilityRequestError(
-            "structure", "Une ressource CoverageEligibilityRequest est attendue."
-        )
-    try:
-        return CoverageEligibilityRequest.model_validate(data)
-    except (ValueError, LookupError, TypeError, RecursionError) as exc:
-        raise EligibilityRequestError("structure", _validation_message(exc)) from exc
-
-
-def _cnie_of(identifiers: list[Any] | None) -> str:
-    for identifier in identifiers or ():
-        if identifier.system in (None, CNIE_SYSTEM) and identifier.value:
-            return str(identifier.value)
-    return ""
-
-
-def eligibility_query(raw: bytes) -> EligibilityQuery:
-    """What a CoverageEligibilityRequest asks: whose rights (a CNIE, or a Patient id) on which
-    day. Only an active request for ``validation`` is answered."""
-    request = parse_eligibility_request(raw)
-    if request.status != "active":
-        raise EligibilityRequestError(
-            "value", "Seule une demande active (status = active) est traitée."
-        )
-    if "validation" not in (request.purpose or []):
-        raise EligibilityRequestError(
-            "not-supported", "Seul l'objet « validation » (purpose) est traité : les droits."
-        )
-    if request.servicedPeriod is not None:
-        raise EligibilityRequestError("not-supported", "Indiquez un jour de soins (servicedDate).")
-    on = request.servicedDate
-    reference = request.patient.reference or ""
-    if reference.startswith("#"):
-        contained = next(
-            (
-                r
-                for r in request.contained or ()
-                if r.get_resource_type() == "Patient" and r.id == reference[1:]
-            ),
-            None,
-        )
-        if contained is None:
-            raise EligibilityRequestError("invalid", f"Patient contenu {reference} introuvable.")
-        cnie = _cnie_of(contained.identifier)  # type: ignore[attr-defined]
-    elif request.patient.identifier is not None:
-        cnie = _cnie_of([request.patient.identifier])
-    elif match := PATIENT_REFERENCE.fullmatch(reference):
-        return EligibilityQuery(resource=request, person_id=int(match.group(1)), on=on)
-    else:
-        raise EligibilityRequestError(
-            "invalid", "Le patient doit être Patient/<id>, un Patient contenu ou un identifiant."
-        )
-    if not cnie:
-        raise EligibilityRequestError("invalid", f"Aucun identifiant CNIE ({CNIE_SYSTEM}).")
-    return EligibilityQuery(resource=request, cnie=cnie, on=on)
-
-
-def _exemption_items(answer: RightsAnswer) -> list[dict[str, Any]] | None:
-    """The ALD/ALC exemptions in force: their kind and dates, never the condition."""
-    items = [
-        {
-            "extension": [
-                {
-                    "url": EXEMPTION_PERIOD_URL,
-                    "valuePeriod": {"start": e.valid_from, "end": e.valid_to},
-                }
-            ],
-            "category": {
-                "coding": [
-                    {
-                        "system": EXEMPTION_SYSTEM,
-                        "code": e.kind,
-                        "display": str(e.get_kind_display()),
-                    }
-                ]
-            },
-            "name": f"Exonération du ticket modérateur ({e.kind})",
-        }
-        for e in answer.exemptions
-    ]
-    return items or None
-
-
-def _insurance(answer: RightsAnswer) -> list[dict[str, Any]] | None:
-    enrolment = answer.enrolment
-    if enrolment is None:
-        return None
-    number = enrolment.fund_number or (enrolment.insured.fund_number if enrolment.insured else "")
-    return [
-        {
-            "coverage": {
-                "reference": f"Coverage/{enrolment.pk}",
-                "display": f"{enrolment.regime.code} – {enrolment.organisation.code} {number}",
-            },
-            "inforce": answer.covered,
-            "benefitPeriod": {"start": answer.on, "end": answer.until} if answer.covered else None,
-            "item": _exemption_items(answer),
-        }
-    ]
-
-
-def eligibility_response(
-    *, answer: RightsAnswer, request: CoverageEligibilityRequest, cnie: str
-) -> CoverageEligibilityResponse:
-    """The answer of the rights check as a CoverageEligibilityResponse (outcome complete; the
-    disposition is the reason)."""
-    person = answer.person
-    patient_ref: dict[str, Any] = {"identifier": cnie_identifier(cnie)} if cnie else {}
-    if person is not None:
-        patient_ref["reference"] = f"Patient/{person.pk}"
-        if person.cnie:
-            patient_ref["identifier"] = cnie_identifier(person.cnie)
-    if request.identifier:
-        request_ref: dict[str, Any] = {
-            "identifier": request.identifier[0].model_dump(exclude_none=True)
-        }
-    else:
-        request_ref = {"display": "CoverageEligibilityRequest reçue (non conservée)"}
-    enrolment = answer.enrolment
-    return CoverageEligibilityResponse.model_validate(
-        {
-            "resourceType": "CoverageEligibilityResponse",
-            "status": "active",
-            "purpose": ["validation"],
-            "patient": patient_ref,
-            "servicedDate": answer.on,
-            "created": timezone.now().isoformat(timespec="seconds"),
-            "requestor": request.provider.model_dump(exclude_none=True)
-            if request.provider
-            else None,
-            "request": request_ref,
-            "outcome": "complete",
-            "disposition": answer.reason,
-            "insurer": organisation_reference(enrolment.organisation if enrolment else None),
-            "insurance": _insurance(answer),
         }
     )
 

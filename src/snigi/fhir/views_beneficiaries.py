@@ -30,6 +30,7 @@ from snigi.core.models import User
 from snigi.core.roles import Capability
 from snigi.core.scoping import request_actor, require
 from snigi.fhir import beneficiaries as fhir
+from snigi.fhir import eligibility as fhir_eligibility
 from snigi.fhir.converters import operation_outcome
 from snigi.fhir.views import FHIR_JSON
 
@@ -208,14 +209,16 @@ def _cnie_of_patient(actor: User, person_id: int) -> str:
     except PermissionDenied:  # a provider reads no file: the CNIE is how they identify
         person = None
     if person is None:
-        raise fhir.EligibilityRequestError(
+        raise fhir_eligibility.EligibilityRequestError(
             "not-found",
             f"Patient/{person_id} introuvable ou hors de votre périmètre : identifiez le patient "
             "par son CNIE.",
         )
     if not person.cnie:
-        raise fhir.EligibilityRequestError(
-            "not-supported", "Ce patient n'a pas de CNIE : vérifiez les droits de son assuré."
+        raise fhir_eligibility.EligibilityRequestError(
+            "not-supported",
+            "Ce patient n'a pas de CNIE : identifiez-le par un Patient contenu avec sa date de "
+            "naissance, et le numéro d'immatriculation de son assuré (insurance.coverage).",
         )
     return person.cnie
 
@@ -227,17 +230,28 @@ def eligibility(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     require(actor, Capability.CHECK_RIGHTS)
     try:
-        query = fhir.eligibility_query(request.body)
-        cnie = query.cnie or _cnie_of_patient(actor, query.person_id or 0)
+        query = fhir_eligibility.eligibility_query(request.body)
+        cnie = query.cnie
+        if query.person_id is not None:
+            cnie = _cnie_of_patient(actor, query.person_id)
     except RequestDataTooBig:
         return _outcome(413, "too-costly", "Corps de requête trop volumineux.")
-    except fhir.EligibilityRequestError as exc:
+    except fhir_eligibility.EligibilityRequestError as exc:
         return _outcome(400, exc.code, str(exc))
     try:
-        answer = check_rights(actor=actor, on=query.on or timezone.localdate(), cnie=cnie)
+        answer = check_rights(
+            actor=actor,
+            on=query.on or timezone.localdate(),
+            cnie=cnie,
+            fund=query.fund,
+            number=query.number,
+            birth_date=query.birth_date,
+            first_name=query.first_name,
+        )
     except RightsQueryError as exc:
         return _outcome(400, "value", str(exc))
-    return _respond(fhir.eligibility_response(answer=answer, request=query.resource, cnie=cnie))
+    response = fhir_eligibility.eligibility_response(answer=answer, query=query, cnie=cnie)
+    return _respond(response)
 
 
 @require_GET
