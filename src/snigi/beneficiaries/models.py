@@ -15,14 +15,29 @@ from django.utils.translation import gettext_lazy as _
 from snigi.core.models import Commune, Organisation, Regime, TimeStamped, User
 
 
+def _only_set(field: str, name: str) -> models.UniqueConstraint:
+    """Unique where set: the index holds only the rows that have a value (a fund's list imports
+    millions of rows without a demo key, and each index entry costs every insert)."""
+    return models.UniqueConstraint(
+        fields=[field], condition=Q(**{f"{field}__isnull": False}), name=name
+    )
+
+
+def _index_set(field: str, name: str) -> models.Index:
+    """An index on a foreign key that is mostly empty (a dependant's insured, an override's
+    officer), holding only the rows where it is set: ``WHERE field = X`` still uses it."""
+    return models.Index(fields=[field], condition=Q(**{f"{field}__isnull": False}), name=name)
+
+
 class Household(TimeStamped):
-    demo_key = models.BigIntegerField(null=True, blank=True, unique=True)
+    demo_key = models.BigIntegerField(null=True, blank=True)
     commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="households")
     address_line = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["pk"]
         verbose_name = _("ménage")
+        constraints = [_only_set("demo_key", "household_demo_key_unique")]
 
     def __str__(self) -> str:
         return f"Ménage {self.pk}"
@@ -39,8 +54,11 @@ class Person(TimeStamped):
         CHILD = "child", _("enfant")
         OTHER = "other", _("autre")
 
-    demo_key = models.BigIntegerField(null=True, blank=True, unique=True)
-    cnie = models.CharField(max_length=8, null=True, blank=True, unique=True)
+    demo_key = models.BigIntegerField(null=True, blank=True)
+    # NULL for people without a CNIE (several), unique among the others; by a constraint rather
+    # than ``unique=True``, which on PostgreSQL adds a second index for prefix searches
+    # (``varchar_pattern_ops``), and nothing searches a CNIE by its prefix.
+    cnie = models.CharField(max_length=8, null=True, blank=True)  # noqa: DJ001
     first_name_lat = models.CharField(max_length=80)
     last_name_lat = models.CharField(max_length=80)
     first_name_ar = models.CharField(max_length=80, blank=True)
@@ -58,7 +76,12 @@ class Person(TimeStamped):
     # people without a CNIE matches it with the birth date and the sex.
     name_key = models.CharField(max_length=170, blank=True, default="")
     primary_insured = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="dependants"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dependants",
+        db_index=False,  # person_primary_insured_idx, on the dependants only
     )
     regime = models.ForeignKey(
         Regime, on_delete=models.PROTECT, null=True, blank=True, related_name="people"
@@ -73,8 +96,11 @@ class Person(TimeStamped):
         indexes = [
             models.Index(fields=["last_name_lat", "first_name_lat"]),
             models.Index(fields=["name_key", "birth_date"], name="person_identity_idx"),
+            _index_set("primary_insured", "person_primary_insured_idx"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["cnie"], name="person_cnie_unique"),
+            _only_set("demo_key", "person_demo_key_unique"),
             models.CheckConstraint(condition=~Q(cnie=""), name="person_cnie_null_not_empty"),
             models.CheckConstraint(
                 condition=Q(primary_insured__isnull=True) | ~Q(primary_insured=models.F("id")),
@@ -175,16 +201,25 @@ class Enrolment(TimeStamped):
         RAMED = "ramed", _("décision RAMED")
         DEMO = "demo", _("données de démonstration")
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="enrolments")
+    # The person's and the organisation's keys lead enrolment_person_idx and
+    # enrolment_number_idx: an index of their own would double them.
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="enrolments", db_index=False
+    )
     regime = models.ForeignKey(Regime, on_delete=models.PROTECT, related_name="enrolments")
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="enrolments"
+        Organisation, on_delete=models.PROTECT, related_name="enrolments", db_index=False
     )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     relationship = models.CharField(max_length=8, choices=Relationship.choices)
     category = models.CharField(max_length=14, choices=Category.choices, default=Category.ACTIVE)
     insured = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="dependants"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dependants",
+        db_index=False,  # enrolment_insured_idx, on the dependants only
     )
     fund_number = models.CharField(max_length=20, blank=True, default="")
     start = models.DateField()
@@ -198,10 +233,11 @@ class Enrolment(TimeStamped):
         null=True,
         blank=True,
         related_name="enrolments",
+        db_index=False,  # enrolment_ramed_idx, on RAMED's enrolments only
     )
     override_reason = models.TextField(blank=True)
     override_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     source = models.CharField(max_length=6, choices=Source.choices, default=Source.AGENT)
 
@@ -211,6 +247,9 @@ class Enrolment(TimeStamped):
         indexes = [
             models.Index(fields=["person", "start"], name="enrolment_person_idx"),
             models.Index(fields=["organisation", "fund_number"], name="enrolment_number_idx"),
+            _index_set("insured", "enrolment_insured_idx"),
+            _index_set("ramed_eligibility", "enrolment_ramed_idx"),
+            _index_set("override_by", "enrolment_override_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -241,7 +280,10 @@ class StudentCertificate(TimeStamped):
     26) covered as a dependant until ``valid_until``."""
 
     enrolment = models.ForeignKey(
-        Enrolment, on_delete=models.PROTECT, related_name="student_certificates"
+        Enrolment,
+        on_delete=models.PROTECT,
+        related_name="student_certificates",
+        db_index=False,  # student_certificate_year leads with it
     )
     academic_year = models.CharField(max_length=9)  # "2025-2026"
     valid_from = models.DateField()
@@ -265,7 +307,12 @@ class Contribution(TimeStamped):
     """A month of contributions of an insured's enrolment: the days the employer declared
     (salaried) or the amount paid (self-employed, Achamil)."""
 
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="contributions")
+    enrolment = models.ForeignKey(
+        Enrolment,
+        on_delete=models.PROTECT,
+        related_name="contributions",
+        db_index=False,  # contribution_month leads with it
+    )
     month = models.DateField()  # the first day of the month
     days = models.PositiveSmallIntegerField(null=True, blank=True)
     amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
@@ -398,7 +445,10 @@ class RamedContribution(TimeStamped):
     household (rules in ``EligibilityRule``), and when it was paid."""
 
     eligibility = models.ForeignKey(
-        RamedEligibility, on_delete=models.PROTECT, related_name="contributions"
+        RamedEligibility,
+        on_delete=models.PROTECT,
+        related_name="contributions",
+        db_index=False,  # ramed_contribution_year leads with it
     )
     year = models.PositiveSmallIntegerField()
     persons = models.PositiveSmallIntegerField()

@@ -134,11 +134,17 @@ class Complaint(TimeStamped):
         blank=True,
         related_name="complaints_filed",
         help_text="the account that filed it online and may follow it",
+        db_index=False,  # the (requester_user, …) index leads with it
     )
     subject = models.CharField(max_length=300)
     description = models.TextField(blank=True)
     nature = models.ForeignKey(
-        Nature, on_delete=models.PROTECT, null=True, blank=True, related_name="complaints"
+        Nature,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        db_index=False,  # the (nature, …) index leads with it
     )
     person = models.ForeignKey(
         "beneficiaries.Person",
@@ -215,7 +221,12 @@ class Complaint(TimeStamped):
 class Event(models.Model):
     """One step of a file's timeline: who did what, when, and the status after it."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="events")
+    complaint = models.ForeignKey(
+        Complaint,
+        on_delete=models.CASCADE,
+        related_name="events",
+        db_index=False,  # the (complaint, …) index leads with it
+    )
     at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(
         "core.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -237,7 +248,12 @@ class Event(models.Model):
 class Attachment(TimeStamped):
     """A piece of the file: PDF, JPEG or PNG (checked by content), at most 10 MB, with its hash."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="attachments")
+    complaint = models.ForeignKey(
+        Complaint,
+        on_delete=models.PROTECT,
+        related_name="attachments",
+        db_index=False,  # attachment_once_per_file leads with it
+    )
     sha256 = models.CharField(max_length=64, db_index=True)
     content_type = models.CharField(max_length=20)
     size = models.PositiveIntegerField()
@@ -262,7 +278,12 @@ class Attachment(TimeStamped):
 class Referral(TimeStamped):
     """An "attribution": the file sent to the competent body, tracked until it answers."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="referrals")
+    complaint = models.ForeignKey(
+        Complaint,
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        db_index=False,  # referral_once_per_body leads with it
+    )
     body = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+")
     sent_on = models.DateField()
     letter_reference = models.CharField(max_length=40, blank=True)

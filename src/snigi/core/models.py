@@ -156,7 +156,7 @@ class PublicHoliday(TimeStamped):
         CIVIL = "civil", _("fête civile")
         RELIGIOUS = "religious", _("fête religieuse")
 
-    date = models.DateField(db_index=True)
+    date = models.DateField()  # holiday_unique_date_code leads with it
     code = models.CharField(max_length=40)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     name_fr = models.CharField(max_length=120)

@@ -22,7 +22,10 @@ class SubmittedList(TimeStamped):
         DEPENDANTS = "dependants", _("Ayants droit")
 
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="submitted_lists"
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="submitted_lists",
+        db_index=False,  # submitted_list_one_per_body_kind_date leads with it
     )
     regime = models.ForeignKey(
         Regime, on_delete=models.PROTECT, null=True, blank=True, related_name="submitted_lists"
@@ -59,7 +62,10 @@ class ListEntry(models.Model):
     """One row of a list, as written by the body."""
 
     submitted_list = models.ForeignKey(
-        SubmittedList, on_delete=models.CASCADE, related_name="entries"
+        SubmittedList,
+        on_delete=models.CASCADE,
+        related_name="entries",
+        db_index=False,  # list_entry_record_once leads with it
     )
     line = models.PositiveIntegerField()
     record_id = models.CharField(max_length=64)
@@ -130,7 +136,12 @@ class CandidatePair(models.Model):
         LINK = "link", _("Lien")
         REVIEW = "review", _("À revoir")
 
-    run = models.ForeignKey(ControlRun, on_delete=models.CASCADE, related_name="pairs")
+    run = models.ForeignKey(
+        ControlRun,
+        on_delete=models.CASCADE,
+        related_name="pairs",
+        db_index=False,  # pair_once_per_run leads with it
+    )
     entry_a = models.ForeignKey(ListEntry, on_delete=models.CASCADE, related_name="+")
     entry_b = models.ForeignKey(ListEntry, on_delete=models.CASCADE, related_name="+")
     probability = models.FloatField()
@@ -160,7 +171,12 @@ class ReviewDecision(TimeStamped):
     list: a body's insured #123 and its dependant #123 are two people) so that it holds for the
     same rows in later lists and later runs."""
 
-    body_a = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    body_a = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # decision_once_per_pair leads with it
+    )
     kind_a = models.CharField(max_length=12, choices=SubmittedList.Kind.choices)
     record_a = models.CharField(max_length=64)
     body_b = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
@@ -200,7 +216,12 @@ class Notice(TimeStamped):
         CONTESTED = "contested", _("Contestée : personnes différentes")
         WITHDRAWN = "withdrawn", _("Retiré par l'ANAM")
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # notice_once_per_body_pair leads with it
+    )
     run = models.ForeignKey(ControlRun, on_delete=models.PROTECT, related_name="notices")
     entry = models.ForeignKey(ListEntry, on_delete=models.PROTECT, related_name="+")
     other = models.ForeignKey(ListEntry, on_delete=models.PROTECT, related_name="+")

@@ -72,7 +72,12 @@ class Provider(TimeStamped):
         help_text="code imported from an earlier register, outside SNIGI's check-digit scheme",
     )
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="providers")
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        related_name="providers",
+        db_index=False,  # the (category, …) index leads with it
+    )
     sector = models.CharField(max_length=8, choices=Sector.choices)
     name = models.CharField(max_length=200, help_text="raison sociale ou nom et prénom")
     name_ar = models.CharField(max_length=200, blank=True)
@@ -152,7 +157,12 @@ class ConventionPeriod(TimeStamped):
         NON_ADHERENT = "non_adherent", _("non adhérent")
         SUSPENDED = "suspended", _("mis hors convention")
 
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="conventions")
+    provider = models.ForeignKey(
+        Provider,
+        on_delete=models.PROTECT,
+        related_name="conventions",
+        db_index=False,  # the (provider, …) index leads with it
+    )
     status = models.CharField(max_length=14, choices=Status.choices)
     valid_from = models.DateField()
     valid_to = models.DateField(null=True, blank=True)
