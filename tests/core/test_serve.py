@@ -119,3 +119,18 @@ def test_a_number_of_workers_that_is_not_positive_is_refused(tmp_path, value):
     assert done.returncode != 0
     assert "nombre entier positif" in done.stderr
     assert value in done.stderr
+
+
+def test_a_malformed_workers_variable_is_refused_by_name(tmp_path):
+    env = {**os.environ, "SNIGI_VAR_DIR": str(tmp_path), "SNIGI_WEB_WORKERS": "beaucoup"}
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "snigi", "serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "nombre entier positif" in done.stderr
+    assert "beaucoup" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -10,10 +10,11 @@ load their latency is that queue (``benchmarks/rights_check.py``).
 
 from __future__ import annotations
 
+import argparse
 import os
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from gunicorn.app.base import BaseApplication
 
 
@@ -23,7 +24,10 @@ def _positive(text: str) -> int:
     except ValueError:
         value = 0
     if value < 1:
-        raise CommandError(f"Un nombre entier positif est attendu, pas {text!r}.")
+        raise argparse.ArgumentTypeError(
+            f"un nombre entier positif est attendu (--workers, --threads, SNIGI_WEB_WORKERS), "
+            f"pas {text!r}"
+        )
     return value
 
 
@@ -37,7 +41,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=_positive,
-            default=int(os.environ.get("SNIGI_WEB_WORKERS", "1") or 1),
+            default=os.environ.get("SNIGI_WEB_WORKERS") or "1",  # argparse applies the type
             help="worker processes (default SNIGI_WEB_WORKERS, else 1); about one per core",
         )
 
