@@ -141,3 +141,38 @@ def pay_months(
 def row_counts() -> dict[str, int]:
     """How many persons, households and enrolments exist (to show that a refusal wrote nothing)."""
     return {model.__name__: model.objects.count() for model in (Person, Household, Enrolment)}
+
+
+def family_with_twins(actor, *, cnie_prefix: str, fund_number: str) -> tuple:
+    """A CNSS pensioner with an ALD from 01/02/2024 (CNIE ``{prefix}001``), a spouse with a
+    CNIE (``{prefix}002``), a child without one (Rim, 03/09/2010, ريم in Arabic) and twins
+    without one (Adam and Inès, 02/04/2014): ``(insured, spouse, child, [twins])``."""
+    insured_enrolment = insured(
+        actor, cnie=f"{cnie_prefix}001", category="pensioner", fund_number=fund_number,
+        last_name_lat="Tazi", first_name_lat="Youssef", sex="M",
+        birth_date=datetime.date(1960, 2, 1),
+    )  # fmt: skip
+    spouse = dependant(
+        actor, insured_enrolment, relationship="spouse", cnie=f"{cnie_prefix}002",
+        last_name_lat="Tazi", first_name_lat="Amina", sex="F", birth_date=datetime.date(1964, 7, 8),
+    )  # fmt: skip
+    child = dependant(
+        actor, insured_enrolment, last_name_lat="Tazi", first_name_lat="Rim", sex="F",
+        birth_date=datetime.date(2010, 9, 3), first_name_ar="ريم",
+    )  # fmt: skip
+    twins = [
+        dependant(
+            actor,
+            insured_enrolment,
+            last_name_lat="Tazi",
+            first_name_lat=name,
+            sex=sex,
+            birth_date=datetime.date(2014, 4, 2),
+        )  # fmt: skip
+        for name, sex in (("Adam", "M"), ("Inès", "F"))
+    ]
+    services.grant_exemption(
+        actor=actor, person=insured_enrolment.person, kind="ALD",
+        valid_from=datetime.date(2024, 2, 1), condition_code="C50",
+    )  # fmt: skip
+    return insured_enrolment, spouse, child, twins

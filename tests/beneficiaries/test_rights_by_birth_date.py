@@ -10,7 +10,6 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 
-from snigi.beneficiaries import services
 from snigi.beneficiaries.models import Person
 from snigi.beneficiaries.rights_check import RightsQueryError, check_rights
 from snigi.core.audit import LogEntry
@@ -28,35 +27,7 @@ NUMBER = "555000333"
 @pytest.fixture
 def family(persona):
     """A CNSS pensioner (an ALD), a spouse with a CNIE, a child and twins without one."""
-    karim = persona("karim")
-    insured = samples.insured(
-        karim, cnie="ZT77001", category="pensioner", fund_number=NUMBER,
-        last_name_lat="Tazi", first_name_lat="Youssef", sex="M", birth_date=dt.date(1960, 2, 1),
-    )  # fmt: skip
-    spouse = samples.dependant(
-        karim, insured, relationship="spouse", cnie="ZT77002", last_name_lat="Tazi",
-        first_name_lat="Amina", sex="F", birth_date=dt.date(1964, 7, 8),
-    )  # fmt: skip
-    child = samples.dependant(
-        karim, insured, last_name_lat="Tazi", first_name_lat="Rim", sex="F",
-        birth_date=dt.date(2010, 9, 3),
-    )  # fmt: skip
-    twins = [
-        samples.dependant(
-            karim,
-            insured,
-            last_name_lat="Tazi",
-            first_name_lat=name,
-            sex=sex,
-            birth_date=dt.date(2014, 4, 2),
-        )  # fmt: skip
-        for name, sex in (("Adam", "M"), ("Inès", "F"))
-    ]
-    services.grant_exemption(
-        actor=karim, person=insured.person, kind="ALD", valid_from=dt.date(2024, 2, 1),
-        condition_code="C50",
-    )  # fmt: skip
-    return insured, spouse, child, twins
+    return samples.family_with_twins(persona("karim"), cnie_prefix="ZT77", fund_number=NUMBER)
 
 
 @pytest.fixture

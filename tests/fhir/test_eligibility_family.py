@@ -10,7 +10,6 @@ import pytest
 from fhir.resources.R4B.coverageeligibilityresponse import CoverageEligibilityResponse
 from fhir.resources.R4B.patient import Patient
 
-from snigi.beneficiaries import services
 from snigi.fhir.beneficiaries import ORGANISATION_SYSTEM, RELATIONSHIP_SYSTEM
 from snigi.fhir.eligibility import (
     DEPENDANT_URL,
@@ -32,36 +31,7 @@ OTHER_IDENTIFIER = {"coverage": {"identifier": {"system": "urn:example:card", "v
 @pytest.fixture
 def family(persona):
     """A CNSS pensioner (an ALD), a spouse with a CNIE, a child and twins without one."""
-    karim = persona("karim")
-    insured = samples.insured(
-        karim, cnie="ZT66001", category="pensioner", fund_number=NUMBER,
-        last_name_lat="Tazi", first_name_lat="Youssef", sex="M",
-        birth_date=datetime.date(1960, 2, 1),
-    )  # fmt: skip
-    spouse = samples.dependant(
-        karim, insured, relationship="spouse", cnie="ZT66002", last_name_lat="Tazi",
-        first_name_lat="Amina", sex="F", birth_date=datetime.date(1964, 7, 8),
-    )  # fmt: skip
-    child = samples.dependant(
-        karim, insured, last_name_lat="Tazi", first_name_lat="Rim", sex="F",
-        birth_date=datetime.date(2010, 9, 3), first_name_ar="ريم",
-    )  # fmt: skip
-    twins = [
-        samples.dependant(
-            karim,
-            insured,
-            last_name_lat="Tazi",
-            first_name_lat=name,
-            sex=sex,
-            birth_date=datetime.date(2014, 4, 2),
-        )  # fmt: skip
-        for name, sex in (("Adam", "M"), ("Inès", "F"))
-    ]
-    services.grant_exemption(
-        actor=karim, person=insured.person, kind="ALD", valid_from=datetime.date(2024, 2, 1),
-        condition_code="C50",
-    )  # fmt: skip
-    return insured, spouse, child, twins
+    return samples.family_with_twins(persona("karim"), cnie_prefix="ZT66", fund_number=NUMBER)
 
 
 def fund_number(number: str = NUMBER, fund: str | None = "CNSS") -> dict:
