@@ -178,6 +178,32 @@ def test_another_regime_covering_the_day_is_a_second_insurance_entry(persona):
     assert [i.coverage.reference for i in before.insurance] == [f"Coverage/{cnss.pk}"]
 
 
+def test_another_regime_as_someone_s_dependant_is_told_without_that_insured_s_number(persona):
+    husband = samples.insured(persona("karim"), cnie="ZT66031", category="pensioner")
+    samples.dependant(
+        persona("karim"), husband, relationship="spouse", cnie="ZT66030", first_name_lat="Salwa",
+        sex="F", birth_date=datetime.date(1980, 3, 3),
+    )  # fmt: skip
+    own = samples.insured(
+        persona("samira"), regime=CNOPS, cnie="ZT66030", start=datetime.date(2024, 3, 1),
+        override_reason="Double couverture transitoire décidée par l'ANAM",
+        first_name_lat="Salwa", sex="F", birth_date=datetime.date(1980, 3, 3),
+    )  # fmt: skip
+
+    response, answer, _ = post(
+        persona("dr_amine"), request_for("ZT66030", servicedDate="2024-04-01")
+    )
+
+    chosen, other = answer.insurance
+    assert chosen.coverage.reference == f"Coverage/{own.pk}"
+    assert other.inforce is True
+    assert by_url(other.extension)[REGIME_URL].valueCoding.code == CNSS
+    assert other.coverage.display == f"{CNSS} – CNSS"
+    assert other.coverage.identifier is None
+    assert other.coverage.reference is None
+    assert husband.fund_number not in json.dumps(response)
+
+
 # --- a member without a CNIE ------------------------------------------------------------------
 
 

@@ -37,6 +37,7 @@ from snigi.core.scoping import require
 
 EARLIEST_DAY = datetime.date(2005, 8, 18)  # AMO in force (law 65-00)
 ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+FIRST_NAME_MAX = 80  # a stored first name's width, the REST API's and the page's limit
 
 
 class RightsQueryError(ValueError):
@@ -95,7 +96,11 @@ def _fund(fund: str, number: str) -> tuple[list[int], str]:
             "Indiquez un numéro CNIE, ou un organisme et un numéro d'immatriculation."
         )
     code = fund.strip().upper()
-    found = list(Organisation.objects.filter(Q(code=code) | Q(parent__code=code)).order_by())
+    found = (
+        []  # no code has a NUL, which PostgreSQL refuses in a query (a 500)
+        if "\x00" in code
+        else list(Organisation.objects.filter(Q(code=code) | Q(parent__code=code)).order_by())
+    )
     organisation = next((o for o in found if o.code == code), None)
     if organisation is None:
         raise RightsQueryError(f"Organisme inconnu : « {fund[:40]} ».")
@@ -188,6 +193,9 @@ def find_family_member(
         "person__primary_insured__cnie",
     )
     cancelled = Q(end_reason=Enrolment.EndReason.CANCELLED)
+    # A dependant of an insured enrolment cancelled as erroneous is not of that family either
+    # (the cancellation closes only the dependants still open).
+    cancelled_insured = Q(insured__end_reason=Enrolment.EndReason.CANCELLED)
     insured = Enrolment.objects.filter(
         kind=Enrolment.Kind.INSURED,
         organisation_id__in=ids,
@@ -204,7 +212,7 @@ def find_family_member(
         insured.exclude(cancelled)
         .order_by()
         .values_list(*columns)
-        .union(dependants.exclude(cancelled).order_by().values_list(*columns))
+        .union(dependants.exclude(cancelled | cancelled_insured).order_by().values_list(*columns))
     )
     members = [m for m in (_Member(*row) for row in rows) if m.in_scope(scope_cnie)]
     born = (
@@ -222,7 +230,8 @@ def find_family_member(
         if len(members) > 1:
             raise RightsQueryError(
                 f"Plusieurs bénéficiaires nés le {birth_date:%d/%m/%Y} sous ce numéro portent "
-                f"le prénom « {first_name[:40]} » : vérifiez leurs droits par leur CNIE."
+                f"le prénom « {first_name[:40]} » : vérifiez leurs droits par leur CNIE "
+                "s'ils en ont une, sinon auprès de l'organisme."
             )
         if not members:
             return None, f"Aucun bénéficiaire {born} ne porte le prénom « {first_name[:40]} »."
@@ -260,6 +269,8 @@ def _person_and_enrolments(
     no person, and the reason when it is more precise than "nobody under this identifier"."""
     if question.first_name.strip() and question.birth_date is None:
         raise RightsQueryError("Le prénom s'indique avec la date de naissance.")
+    if len(question.first_name) > FIRST_NAME_MAX:  # FHIR's given names are not bounded
+        raise RightsQueryError(f"Le prénom est trop long ({FIRST_NAME_MAX} caractères au plus).")
     if question.birth_date is not None and question.cnie:
         raise RightsQueryError(
             "La date de naissance sert à vérifier un bénéficiaire sans CNIE, avec l'organisme "

@@ -234,9 +234,16 @@ def _exemption_items(answer: RightsAnswer) -> list[dict[str, Any]] | None:
     return items or None
 
 
-def _coverage_reference(enrolment: Enrolment) -> dict[str, Any]:
+def _coverage_reference(enrolment: Enrolment, *, identified: bool = True) -> dict[str, Any]:
     """The Coverage of an enrolment, identified by the insured's membership number at its
-    fund; regime, fund and number told in the display too."""
+    fund; regime, fund and number told in the display too. Not ``identified``: the regime and
+    the fund only, in the display (another regime covering the day as a dependant: the
+    membership is another insured's, which the rights check does not tell)."""
+    if not identified:
+        return {
+            "type": "Coverage",
+            "display": f"{enrolment.regime.code} – {enrolment.organisation.code}",
+        }
     membership = enrolment.insured if enrolment.insured is not None else enrolment
     number = membership.fund_number
     reference: dict[str, Any] = {
@@ -261,6 +268,7 @@ def _insurance_entry(
     until: datetime.date | None,
     extensions: list[dict[str, Any]] | None = None,
     items: list[dict[str, Any]] | None = None,
+    identified: bool = True,
 ) -> dict[str, Any]:
     regime = enrolment.regime
     plan = {
@@ -269,7 +277,7 @@ def _insurance_entry(
     }
     return {
         "extension": [plan, *(extensions or ())],
-        "coverage": _coverage_reference(enrolment),
+        "coverage": _coverage_reference(enrolment, identified=identified),
         "inforce": covered,
         "benefitPeriod": {"start": on, "end": until} if covered else None,
         "item": items,
@@ -344,10 +352,28 @@ def _insurance(answer: RightsAnswer) -> tuple[list[dict[str, Any]], list[dict[st
             covered=other.coverage.covered,
             on=answer.on,
             until=other.coverage.until,
+            identified=other.enrolment.insured_id is None,  # their own membership
         )
         for other in answer.also_covered
     ]
     return contained, entries
+
+
+def _without_local_references(node: Any) -> Any:
+    """A part of the request copied into the response, without its references to the
+    request's contained resources (``#id``: they would dangle in the response, or name one of
+    its own contained Patients); a Reference left without an identifier or a display is
+    dropped (None)."""
+    if isinstance(node, list):
+        return [_without_local_references(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if str(node.get("reference", "")).startswith("#"):
+        node = {key: value for key, value in node.items() if key != "reference"}
+        if not node.keys() & {"identifier", "display"}:
+            return None
+    kept = {key: _without_local_references(value) for key, value in node.items()}
+    return {key: value for key, value in kept.items() if value is not None}
 
 
 def _asked(query: EligibilityQuery) -> str:
@@ -373,7 +399,9 @@ def eligibility_response(
         patient_ref["display"] = _asked(query)
     if request.identifier:
         request_ref: dict[str, Any] = {
-            "identifier": request.identifier[0].model_dump(exclude_none=True)
+            "identifier": _without_local_references(
+                request.identifier[0].model_dump(exclude_none=True)
+            )
         }
     else:
         request_ref = {"display": "CoverageEligibilityRequest reçue (non conservée)"}
@@ -388,7 +416,7 @@ def eligibility_response(
             "patient": patient_ref,
             "servicedDate": answer.on,
             "created": timezone.now().isoformat(timespec="seconds"),
-            "requestor": request.provider.model_dump(exclude_none=True)
+            "requestor": _without_local_references(request.provider.model_dump(exclude_none=True))
             if request.provider
             else None,
             "request": request_ref,
