@@ -106,30 +106,27 @@ def test_one_worker_is_one_process(tmp_path):
         _stop(server)
 
 
-@pytest.mark.parametrize("value", ["0", "-2", "deux"])
-def test_a_number_of_workers_that_is_not_positive_is_refused(tmp_path, value):
-    env = {**os.environ, "SNIGI_VAR_DIR": str(tmp_path)}
-    done = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "snigi", "serve", "--workers", value],
-        env=env,
+def _refused(tmp_path: Path, *options: str, **variables: str) -> subprocess.CompletedProcess[str]:
+    """``snigi serve`` run with options that must stop it before it listens."""
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "snigi", "serve", *options],
+        env={**os.environ, "SNIGI_VAR_DIR": str(tmp_path), **variables},
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "deux"])
+def test_a_number_of_workers_that_is_not_positive_is_refused(tmp_path, value):
+    done = _refused(tmp_path, "--workers", value)
     assert done.returncode != 0
     assert "nombre entier positif" in done.stderr
     assert value in done.stderr
 
 
 def test_a_malformed_workers_variable_is_refused_by_name(tmp_path):
-    env = {**os.environ, "SNIGI_VAR_DIR": str(tmp_path), "SNIGI_WEB_WORKERS": "beaucoup"}
-    done = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "snigi", "serve"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = _refused(tmp_path, SNIGI_WEB_WORKERS="beaucoup")
     assert done.returncode != 0
     assert "nombre entier positif" in done.stderr
     assert "beaucoup" in done.stderr
